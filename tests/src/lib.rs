@@ -1,0 +1,1 @@
+//! Compile-time tests of immperm live in `tests/` (trybuild cases under `ui/`).
