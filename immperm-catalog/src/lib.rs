@@ -5,10 +5,12 @@
 //! This crate is an implementation detail shared by `immperm` and `immperm-macros` so that the
 //! facts have exactly one home. Depend on `immperm`, which re-exports it as `immperm::catalog`.
 
+mod known;
 mod names;
 mod rules;
 mod table;
 
+pub use known::KNOWN_ACTIONS;
 pub use names::{suggest, suggest_among, validate_bucket, validate_prefix, validate_topic};
 pub use rules::{Violation, check};
 
@@ -24,6 +26,27 @@ pub const DEFAULT_SERVICE_ROLE_POLICY: &str = "AliyunIMMRolePolicy";
 pub const DEFAULT_BATCH_TRIGGER_ROLE: &str = "AliyunIMMBatchTriggerRole";
 /// The principal IMM's service roles trust.
 pub const IMM_SERVICE_PRINCIPAL: &str = "imm.aliyuncs.com";
+/// The action a role's trust policy grants to the principals that may assume it.
+pub const STS_ASSUME_ROLE: &str = "sts:AssumeRole";
+/// The OSS actions the role of IMM batch processors and triggers needs, on `*`: the
+/// permissions page's reference content, verbatim (its wildcards included; the system policy
+/// of [`DEFAULT_BATCH_TRIGGER_ROLE`] is not published, so this is the only documented list).
+pub const BATCH_TRIGGER_ROLE_ACTIONS: &[&str] = &[
+    "oss:Get*",
+    "oss:List*",
+    "oss:Process*",
+    "oss:PostProcess*",
+    "oss:Put*",
+    "oss:PutBucketInventory",
+    "oss:GetBucketInventory",
+    "oss:ListBucketInventory",
+    "oss:DeleteBucketInventory",
+    "oss:PutBucketNotification",
+    "oss:DeleteBucketNotification",
+    "oss:StartEventRecord",
+    "oss:StopEventRecord",
+    "oss:GetEventRecordStatus",
+];
 
 /// The OSS actions every IMM call through OSS needs, on the source object.
 pub const OSS_ALWAYS: [&str; 2] = ["oss:GetObject", "oss:ProcessImm"];

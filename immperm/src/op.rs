@@ -35,6 +35,11 @@ pub trait RunsSync: Operation {}
 pub trait RunsAsync: Operation {}
 
 /// The operation runs in mode `M`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not run in mode `{M}`",
+    label = "this operation does not run in mode `{M}`",
+    note = "`mode::Sync` is `x-oss-process` and `mode::Async` is `x-oss-async-process`: use the mode the operation runs in (in `#[requires_imm]`: add or remove `async`)"
+)]
 pub trait RunsIn<M: ProcessingMode>: Operation {}
 
 impl<O: RunsSync> RunsIn<mode::Sync> for O {}

@@ -1,0 +1,11 @@
+// A caller policy is only made from requirements, never from an arbitrary document.
+use immperm::generate::CallerPolicy;
+use immperm::policy::PolicyDocument;
+
+fn main() {
+    let document = PolicyDocument::from_json(
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let _ = CallerPolicy { document };
+}

@@ -1,0 +1,13 @@
+// A generated caller policy cannot be changed: its document is read-only.
+use immperm::generate::CallerPolicy;
+use immperm::{Requirement, Scope, mode, op};
+
+fn main() {
+    let scope = Scope::default();
+    let mut policy = CallerPolicy::builder()
+        .require(Requirement::of::<op::VideoInfo, mode::Sync>())
+        .pass_role(&scope)
+        .build()
+        .unwrap();
+    policy.document = policy.document().clone();
+}

@@ -1,0 +1,13 @@
+// The builder's pass-role state cannot be forged by implementing its trait.
+use immperm::Scope;
+use immperm::generate::GrantsPassRole;
+
+struct Forged;
+
+impl<'a> GrantsPassRole<'a> for Forged {
+    fn scope(&self) -> &'a Scope {
+        unimplemented!()
+    }
+}
+
+fn main() {}

@@ -1,0 +1,28 @@
+// The caller policy of compile-time checked requirements, through the builder and the
+// generator.
+use immperm::generate::{self, CallerPolicy};
+use immperm::{Requirement, SaveTarget, Scope, mode, op};
+
+fn main() {
+    let scope = Scope {
+        buckets: vec!["media".to_owned()],
+        ..Scope::default()
+    };
+    let snapshots = Requirement::of::<op::VideoSnapshots, mode::Async>()
+        .saveas(SaveTarget::parse("media/thumbs/").unwrap())
+        .unwrap();
+    let info = Requirement::of::<op::VideoInfo, mode::Sync>();
+    let compress = Requirement::of::<op::PointcloudCompress, mode::Sync>();
+    let policy: CallerPolicy = CallerPolicy::builder()
+        .require(snapshots.clone())
+        .requirements([info.clone(), compress.clone()])
+        .pass_role(&scope)
+        .build()
+        .unwrap();
+    let json = policy.to_json_pretty();
+    assert!(json.contains("\"ram:PassRole\""));
+    assert!(json.contains("\"oss:PostProcessTask\""));
+    let policies = generate::generate(&[info, snapshots, compress], &scope).unwrap();
+    assert_eq!(policies.caller(), &policy);
+    let _document: &immperm::policy::PolicyDocument = policy.document();
+}
