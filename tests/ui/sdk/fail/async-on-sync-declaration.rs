@@ -1,0 +1,11 @@
+// `video/info` declared (it only runs synchronously), built as `x-oss-async-process`.
+use immperm::requires_imm;
+use immperm::sdk::http::Request;
+use immperm::sdk::{BuildError, Endpoint, Object, Process, params};
+
+#[requires_imm(op = "video/info")]
+fn probe(endpoint: &Endpoint) -> Result<Request<Vec<u8>>, BuildError> {
+    Process::new(Object::new("media", "in/a.mov")?, params::VideoInfo).build_async(endpoint, &IMM)
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+// `video/snapshots` declared asynchronous, built as `x-oss-process`.
+use immperm::requires_imm;
+use immperm::sdk::http::Request;
+use immperm::sdk::{BuildError, Endpoint, Object, Process, params};
+
+#[requires_imm(op = "video/snapshots", async, saveas = "media/thumbs/")]
+fn thumbnails(endpoint: &Endpoint) -> Result<Request<Vec<u8>>, BuildError> {
+    Process::new(Object::new("media", "in/a.mov")?, params::VideoSnapshots::new())
+        .save_as(Object::new("media", "thumbs/a")?)
+        .build_sync(endpoint, &IMM)
+}
+
+fn main() {}

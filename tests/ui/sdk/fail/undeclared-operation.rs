@@ -1,0 +1,13 @@
+// `video/convert` built from a function that declared only `video/snapshots`.
+use immperm::requires_imm;
+use immperm::sdk::http::Request;
+use immperm::sdk::{BuildError, Endpoint, Object, Process, params};
+
+#[requires_imm(op = "video/snapshots", async, saveas = "media/thumbs/")]
+fn thumbnails(endpoint: &Endpoint) -> Result<Request<Vec<u8>>, BuildError> {
+    Process::new(Object::new("media", "in/a.mov")?, params::VideoConvert::new())
+        .save_as(Object::new("media", "thumbs/a.mp4")?)
+        .build_async(endpoint, &IMM)
+}
+
+fn main() {}
