@@ -1,0 +1,239 @@
+//! Times the source scan on a crate made by `gen-corpus`, next to the floor of reading the
+//! same files, in one run. Build it without optimisation (the default `dev` profile): build
+//! scripts and their dependencies compile at opt-level 0, so that is the speed users get.
+//!
+//! ```text
+//! scan-bench <crate-dir> [--runs N] [--threads T]
+//! ```
+//!
+//! Prints the median of `N` runs (default 7) of: the cold scan (no cache), the read floor
+//! (every file the scan reads, read with the same number of threads), and a re-run with the
+//! cache after editing one annotated file. On a corpus without annotations
+//! (`gen-corpus --annotated-files 0`) the cold scan against the floor is the cost of files
+//! the scan skips.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use immperm::scan::{self, CfgSet, Scan, ScanOptions};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("scan-bench: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut dir = None;
+    let mut runs = 7;
+    let mut threads = 2;
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> Result<usize, String> {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("`{name}` takes a number"))
+        };
+        match arg.as_str() {
+            "--runs" => runs = number(&arg)?.max(1),
+            "--threads" => threads = number(&arg)?.max(1),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            path => dir = Some(PathBuf::from(path)),
+        }
+    }
+    let dir = dir.ok_or("usage: scan-bench <crate-dir> [--runs N] [--threads T]")?;
+    let cfg = CfgSet::new()
+        .with_name("unix")
+        .with_name("debug_assertions")
+        .with_value("target_os", "linux")
+        .with_value("target_family", "unix");
+    let options = ScanOptions::new(&dir).cfg(cfg).threads(threads);
+    let cache_dir = std::env::temp_dir().join(format!("immperm-scan-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache_dir);
+
+    let reference = scan::scan_crate(&options).map_err(|e| e.to_string())?;
+    let bytes: u64 = reference
+        .files_read
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "corpus: {} files ({:.1} MB), {} annotations found, {} excluded; parsed {}, token-scanned {}, read only {}",
+        reference.files_read.len(),
+        mb(bytes),
+        reference.found.len(),
+        reference.excluded.len(),
+        reference.stats.parsed,
+        reference.stats.token_scanned,
+        reference.stats.read,
+    );
+
+    let mut cold = Vec::new();
+    let mut floor = Vec::new();
+    let (mut cold_cpu, mut floor_cpu) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..runs {
+        let before = cpu_time();
+        floor.push(time(|| read_all(&reference.files_read, threads)));
+        let between = cpu_time();
+        cold.push(time(|| scan::scan_crate(&options).map(|_| ())));
+        floor_cpu += between.saturating_sub(before);
+        cold_cpu += cpu_time().saturating_sub(between);
+    }
+    let cold = median(cold)?;
+    let floor = median(floor)?;
+    let per_run = |total: Duration| total / u32::try_from(runs).unwrap_or(u32::MAX);
+
+    // Re-run after editing one annotated file, with the cache.
+    let rerun = match reference.found.get(reference.found.len() / 2) {
+        Some(found) => Some(rerun_after_edit(
+            &options,
+            &cache_dir,
+            &dir.join(&found.provenance.file),
+            runs,
+        )?),
+        None => None,
+    };
+    let _ = std::fs::remove_dir_all(&cache_dir);
+
+    println!("threads: {threads}, runs: {runs} (medians)");
+    println!("load average: {}", load_average());
+    println!(
+        "cold scan:        {:>8.1} ms wall, {:>8.1} ms CPU",
+        ms(cold),
+        ms(per_run(cold_cpu))
+    );
+    println!(
+        "read floor:       {:>8.1} ms wall, {:>8.1} ms CPU  (scan/floor: {:.2}x wall, {:.2}x CPU)",
+        ms(floor),
+        ms(per_run(floor_cpu)),
+        ratio(cold, floor),
+        ratio(cold_cpu, floor_cpu)
+    );
+    if let Some((rerun, rerun_cpu)) = rerun {
+        println!(
+            "re-run, one edit: {:>8.1} ms wall, {:>8.1} ms CPU",
+            ms(rerun),
+            ms(rerun_cpu)
+        );
+    }
+    Ok(())
+}
+
+/// Scans with the cache, then times re-runs after editing `edited` (one run per edit):
+/// the median wall time and the mean CPU time.
+fn rerun_after_edit(
+    options: &ScanOptions,
+    cache_dir: &Path,
+    edited: &Path,
+    runs: usize,
+) -> Result<(Duration, Duration), String> {
+    let cached = options.clone().cache_dir(cache_dir);
+    scan::scan_crate(&cached).map_err(|e| e.to_string())?;
+    let original = std::fs::read_to_string(edited).map_err(|e| e.to_string())?;
+    let mut rerun = Vec::new();
+    let mut cpu = Duration::ZERO;
+    for index in 0..runs {
+        let text = format!("{original}// edit {index}{}\n", " ".repeat(index % 3));
+        std::fs::write(edited, text).map_err(|e| e.to_string())?;
+        let mut last: Option<Scan> = None;
+        let before = cpu_time();
+        rerun.push(time(|| {
+            last = Some(scan::scan_crate(&cached)?);
+            Ok::<(), scan::ScanError>(())
+        }));
+        cpu += cpu_time().saturating_sub(before);
+        if last.is_none_or(|s| s.stats.parsed != 1) {
+            return Err("the re-run did not re-parse exactly the edited file".to_owned());
+        }
+    }
+    std::fs::write(edited, original).map_err(|e| e.to_string())?;
+    Ok((
+        median(rerun)?,
+        cpu / u32::try_from(runs).unwrap_or(u32::MAX),
+    ))
+}
+
+/// The CPU time (user + system) of this process so far, all threads included, from
+/// `/proc/self/stat` (in ticks of 1/100 s, the Linux default); zero elsewhere.
+fn cpu_time() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name, which is in parentheses: utime and stime are
+            // the 14th and 15th fields of the line.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: u64 = fields.get(11)?.parse().ok()?;
+            let system: u64 = fields.get(12)?.parse().ok()?;
+            Some(user + system)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// The 1-minute load average, to judge how much of the machine the run had.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn mb(bytes: u64) -> f64 {
+    f64::from(u32::try_from(bytes / 1000).unwrap_or(u32::MAX)) / 1000.0
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+fn time<E: ToString>(mut f: impl FnMut() -> Result<(), E>) -> Result<Duration, String> {
+    let start = Instant::now();
+    f().map_err(|e| e.to_string())?;
+    Ok(start.elapsed())
+}
+
+fn median(mut times: Vec<Result<Duration, String>>) -> Result<Duration, String> {
+    let mut ok = Vec::with_capacity(times.len());
+    for time in times.drain(..) {
+        ok.push(time?);
+    }
+    ok.sort();
+    ok.get(ok.len() / 2)
+        .copied()
+        .ok_or_else(|| "no runs".to_owned())
+}
+
+/// Applies `f` to every file, split over `threads` threads.
+fn each_file(
+    files: &[PathBuf],
+    threads: usize,
+    f: impl Fn(&Path) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().try_for_each(|file| f(file))))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("panicked")))
+        })
+    })
+}
+
+/// The floor: read every file.
+fn read_all(files: &[PathBuf], threads: usize) -> std::io::Result<()> {
+    each_file(files, threads, |file| std::fs::read(file).map(drop))
+}

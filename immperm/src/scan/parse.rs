@@ -1,0 +1,946 @@
+//! Reading one source file into a [`Summary`]: the prefilter that decides how much work a
+//! file needs, the full syn parse of files that mention `requires_imm`, and the light token
+//! scan of files that only declare modules.
+
+use std::str::FromStr;
+
+use proc_macro2::{Delimiter, LineColumn, Span, TokenStream, TokenTree};
+use syn::{Expr, ExprLit, ImplItem, Item, Lit, Meta, Stmt, TraitItem, Type};
+
+use super::cfg::{Pred, split_commas, string_literal};
+use super::skim;
+use super::summary::{Annotation, Args, Kind, ModDecl, Node, Summary};
+
+/// A file that does not parse: the message and the 1-based line and column.
+#[derive(Debug)]
+pub(crate) struct ParseFailure {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) message: String,
+}
+
+/// How much work `text` needs: a full parse when it has a `requires_imm` attribute, a token
+/// scan when it may declare a file module (`mod name;`), otherwise none.
+///
+/// Build scripts run unoptimised, so the searches go through `str::find(char)`, whose inner
+/// byte search is the standard library's optimised `memchr`: each looks for a rare byte and
+/// checks the text around it. An annotation is an attribute, so the first search is for `#`
+/// (rare in Rust), reading each attribute's path; only `cfg_attr` needs a search of the
+/// whole text for `requires_imm`.
+///
+/// A `leaf` (a `name.rs` file without a `name/` directory) can only declare file modules
+/// through `#[path]`, so the search for declarations (anchored on `;`, which is frequent)
+/// runs for a leaf only when it has a `path` or `cfg_attr` attribute.
+pub(crate) fn kind_of(text: &str, leaf: bool) -> Kind {
+    let attributes = attributes(text);
+    if attributes.annotation || (attributes.cfg_attr && mentions_attribute(text)) {
+        Kind::Full
+    } else if (!leaf || attributes.path || attributes.cfg_attr) && declares_file_module(text) {
+        Kind::Light
+    } else {
+        Kind::Read
+    }
+}
+
+/// What the attributes of a file (`#[...]`, `#![...]`) are, as far as the scan cares.
+#[derive(Default)]
+struct Attributes {
+    /// A path ending in `requires_imm`.
+    annotation: bool,
+    /// `path`.
+    path: bool,
+    /// `cfg_attr`, which may hold either.
+    cfg_attr: bool,
+}
+
+fn attributes(text: &str) -> Attributes {
+    let bytes = text.as_bytes();
+    let mut found = Attributes::default();
+    let mut from = 0;
+    while let Some(pound) = text.get(from..).and_then(|rest| rest.find('#')) {
+        let mut at = from + pound + 1;
+        from = at;
+        at = skip_space(bytes, at);
+        if bytes.get(at) == Some(&b'!') {
+            at = skip_space(bytes, at + 1);
+        }
+        if bytes.get(at) != Some(&b'[') {
+            continue;
+        }
+        // The attribute's path: `[::]ident(::ident)*`, whitespace allowed around `::`.
+        at = skip_space(bytes, at + 1);
+        let mut segments = 0;
+        let mut last = (at, at);
+        loop {
+            if bytes.get(at) == Some(&b':') && bytes.get(at + 1) == Some(&b':') {
+                at = skip_space(bytes, at + 2);
+            }
+            let start = at;
+            while let Some(&byte) = bytes.get(at) {
+                if !is_ident_byte(byte) {
+                    break;
+                }
+                at += 1;
+            }
+            if at == start {
+                break;
+            }
+            segments += 1;
+            last = (start, at);
+            at = skip_space(bytes, at);
+            if !(bytes.get(at) == Some(&b':') && bytes.get(at + 1) == Some(&b':')) {
+                break;
+            }
+        }
+        match bytes.get(last.0..last.1) {
+            Some(b"requires_imm") => {
+                found.annotation = true;
+                return found;
+            }
+            Some(b"path") if segments == 1 => found.path = true,
+            Some(b"cfg_attr") if segments == 1 => found.cfg_attr = true,
+            _ => {}
+        }
+    }
+    found
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// Whether `text` contains `requires_imm` anywhere (code, comments or strings).
+fn mentions_attribute(text: &str) -> bool {
+    const NEEDLE: &[u8] = b"requires_imm";
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find('q')) {
+        let at = from + found;
+        if at >= 2 && bytes.get(at - 2..at - 2 + NEEDLE.len()) == Some(NEEDLE) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// Whether the text contains `mod <ident> ;`, the only form that makes the compiler load
+/// another file: whitespace and block comments may sit between the parts (a line comment
+/// between the name and the `;` is not recognised). Matches inside comments and strings are
+/// false positives, which only cost a token scan.
+fn declares_file_module(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find(';')) {
+        let semicolon = from + found;
+        from = semicolon + 1;
+        // Most `;` follow `)`, `]` or a literal: reject them before any other work.
+        match bytes.get(semicolon.wrapping_sub(1)) {
+            Some(b)
+                if b.is_ascii_alphanumeric()
+                    || matches!(b, b'_' | b' ' | b'\n' | b'\t' | b'\r' | b'/')
+                    || *b >= 0x80 => {}
+            _ => continue,
+        }
+        let name_end = skip_trivia_back(bytes, semicolon);
+        let mut name_start = name_end;
+        while name_start > 0
+            && bytes
+                .get(name_start - 1)
+                .is_some_and(|b| is_ident_byte(*b) || *b == b'#')
+        {
+            name_start -= 1;
+        }
+        if name_start == name_end {
+            continue;
+        }
+        let keyword_end = skip_trivia_back(bytes, name_start);
+        if keyword_end == name_start || keyword_end < 3 {
+            continue;
+        }
+        let keyword = keyword_end - 3;
+        if bytes.get(keyword..keyword_end) == Some(b"mod".as_slice())
+            && (keyword == 0 || bytes.get(keyword - 1).is_some_and(|b| !is_ident_byte(*b)))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_ident_byte(byte: u8) -> bool {
+    // A `matches!` rather than `is_ascii_alphanumeric()`: at opt-level 0 every call counts.
+    matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | 0x80..)
+}
+
+/// Skips whitespace and block comments backwards from `end` (exclusive); returns the new end.
+fn skip_trivia_back(text: &[u8], mut end: usize) -> usize {
+    loop {
+        match end.checked_sub(1).and_then(|last| text.get(last)) {
+            Some(b) if b.is_ascii_whitespace() => end -= 1,
+            Some(b'/') if end >= 2 && text.get(end - 2) == Some(&b'*') => {
+                let before = text.get(..end - 2).unwrap_or_default();
+                match before.windows(2).rposition(|w| w == b"/*") {
+                    Some(open) => end = open,
+                    None => return end,
+                }
+            }
+            _ => return end,
+        }
+    }
+}
+
+/// Reads `text` according to its kind.
+pub(crate) fn summarize(text: &str, leaf: bool) -> Result<Summary, ParseFailure> {
+    match kind_of(text, leaf) {
+        Kind::Read => Ok(Summary::read()),
+        Kind::Light => light(text),
+        Kind::Full => full(text),
+    }
+}
+
+fn position(span: Span) -> (usize, usize) {
+    let LineColumn { line, column } = span.start();
+    (line, column + 1)
+}
+
+/// The attributes that matter here, each under the `cfg_attr` predicates that introduce it.
+#[derive(Default)]
+struct Attrs {
+    cfg: Vec<Pred>,
+    paths: Vec<(Vec<Pred>, String)>,
+    annotations: Vec<(Vec<Pred>, TokenStream, (usize, usize))>,
+}
+
+impl Attrs {
+    fn of(attrs: &[syn::Attribute]) -> Self {
+        let mut out = Self::default();
+        for attr in attrs {
+            out.syn_attr(attr);
+        }
+        out
+    }
+
+    fn syn_attr(&mut self, attr: &syn::Attribute) {
+        let path = attr.path();
+        let at = position(attr.pound_token.span);
+        match &attr.meta {
+            Meta::List(list) if path.is_ident("cfg") => {
+                self.cfg.push(Pred::parse(list.tokens.clone()));
+            }
+            Meta::List(list) if path.is_ident("cfg_attr") => {
+                let trees: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+                self.cfg_attr(&trees, &[]);
+            }
+            Meta::NameValue(nv) if path.is_ident("path") => {
+                if let Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) = &nv.value
+                {
+                    self.paths.push((Vec::new(), s.value()));
+                }
+            }
+            meta if path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "requires_imm") =>
+            {
+                let tokens = match meta {
+                    Meta::List(list) => list.tokens.clone(),
+                    _ => TokenStream::new(),
+                };
+                self.annotations.push((Vec::new(), tokens, at));
+            }
+            _ => {}
+        }
+    }
+
+    /// `cfg_attr(pred, attr, ...)`, whose attributes apply when `pred` (and `when`) hold.
+    fn cfg_attr(&mut self, trees: &[TokenTree], when: &[Pred]) {
+        let mut pieces = split_commas(trees).into_iter();
+        let Some(pred) = pieces.next() else { return };
+        let mut when = when.to_vec();
+        when.push(Pred::parse_trees(pred));
+        for piece in pieces {
+            self.raw_attr(piece, &when);
+        }
+    }
+
+    /// An attribute given as tokens (`path(...)`, `path = lit`) under the predicates `when`.
+    fn raw_attr(&mut self, trees: &[TokenTree], when: &[Pred]) {
+        let mut segments = Vec::new();
+        let mut rest = trees;
+        loop {
+            match rest {
+                [TokenTree::Punct(a), TokenTree::Punct(b), tail @ ..]
+                    if a.as_char() == ':' && b.as_char() == ':' =>
+                {
+                    rest = tail;
+                }
+                [TokenTree::Ident(ident), tail @ ..] => {
+                    segments.push(ident.to_string());
+                    rest = tail;
+                    if !matches!(rest, [TokenTree::Punct(p), ..] if p.as_char() == ':') {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        let single = segments.len() == 1;
+        let Some(last) = segments.last() else { return };
+        match (last.as_str(), rest) {
+            ("cfg", [TokenTree::Group(group)])
+                if single && group.delimiter() == Delimiter::Parenthesis =>
+            {
+                let pred = Pred::parse(group.stream());
+                // `cfg_attr(p, cfg(q))` removes the item when `p` holds and `q` does not.
+                self.cfg.push(match Pred::conjunction(when) {
+                    None => pred,
+                    Some(p) => Pred::Any(vec![Pred::Not(Box::new(p)), pred]),
+                });
+            }
+            ("cfg_attr", [TokenTree::Group(group)])
+                if single && group.delimiter() == Delimiter::Parenthesis =>
+            {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                self.cfg_attr(&inner, when);
+            }
+            ("path", [TokenTree::Punct(eq), TokenTree::Literal(lit)])
+                if single && eq.as_char() == '=' =>
+            {
+                if let Some(path) = string_literal(lit) {
+                    self.paths.push((when.to_vec(), path));
+                }
+            }
+            ("requires_imm", rest) => {
+                let at = trees.first().map_or((0, 0), |t| position(t.span()));
+                let tokens = match rest {
+                    [TokenTree::Group(group)] if group.delimiter() == Delimiter::Parenthesis => {
+                        group.stream()
+                    }
+                    _ => rest.iter().cloned().collect(),
+                };
+                self.annotations.push((when.to_vec(), tokens, at));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parses a file that mentions `requires_imm` with syn: only its top-level items that name
+/// the attribute or declare modules (the others blanked out, see [`masked`]), or the whole
+/// file when it cannot be split into items or the pieces do not parse, so errors point
+/// where rustc would.
+fn full(text: &str) -> Result<Summary, ParseFailure> {
+    let pieces = skim::chunks(text)
+        .map(|chunks| masked(text, chunks.iter().filter(|c| c.annotated || c.modules)));
+    match pieces.and_then(|pieces| syn::parse_file(&pieces).ok()) {
+        Some(file) => Ok(summarize_file(&file)),
+        None => whole(text),
+    }
+}
+
+/// Parses the whole file with syn.
+fn whole(text: &str) -> Result<Summary, ParseFailure> {
+    let file = syn::parse_file(text).map_err(|err| {
+        let (line, column) = position(err.span());
+        ParseFailure {
+            line,
+            column,
+            message: err.to_string(),
+        }
+    })?;
+    Ok(summarize_file(&file))
+}
+
+fn summarize_file(file: &syn::File) -> Summary {
+    let attrs = Attrs::of(&file.attrs);
+    let mut items = Vec::new();
+    walk_items(&file.items, &[], &mut items);
+    Summary {
+        kind: Kind::Full,
+        cfg: attrs.cfg,
+        items,
+    }
+}
+
+/// `text` with everything outside `chunks` blanked: newlines kept and the rest of a gap's
+/// last line turned into spaces, so the chunks keep their lines and columns and can be
+/// tokenized in one call.
+fn masked<'c>(text: &str, chunks: impl Iterator<Item = &'c skim::Chunk>) -> String {
+    let mut out = String::new();
+    let mut end = 0;
+    for chunk in chunks {
+        let gap = text.get(end..chunk.start).unwrap_or_default();
+        let mut rest = gap;
+        while let Some(newline) = rest.find('\n') {
+            out.push('\n');
+            rest = rest.get(newline + 1..).unwrap_or_default();
+        }
+        out.extend(std::iter::repeat_n(' ', rest.chars().count()));
+        out.push_str(text.get(chunk.start..chunk.end).unwrap_or_default());
+        end = chunk.end;
+    }
+    out
+}
+
+fn walk_items(items: &[Item], when: &[Pred], out: &mut Vec<Node>) {
+    for item in items {
+        walk_item(item, when, out);
+    }
+}
+
+fn walk_item(item: &Item, when: &[Pred], out: &mut Vec<Node>) {
+    match item {
+        Item::Mod(module) => {
+            let attrs = Attrs::of(&module.attrs);
+            let (line, column) = position(module.mod_token.span);
+            let body = module.content.as_ref().map(|(_, items)| {
+                let mut body = Vec::new();
+                walk_items(items, &[], &mut body);
+                body
+            });
+            let mut cfg = when.to_vec();
+            cfg.extend(attrs.cfg);
+            out.push(Node::Mod(ModDecl {
+                name: unraw(&module.ident),
+                line,
+                column,
+                cfg,
+                paths: attrs.paths,
+                body,
+            }));
+        }
+        Item::Fn(function) => {
+            let name = unraw(&function.sig.ident);
+            let inner = annotate(&function.attrs, &name, when, out);
+            walk_block(&function.block.stmts, &inner, out);
+        }
+        Item::Impl(block) => {
+            let attrs = Attrs::of(&block.attrs);
+            let mut inner = when.to_vec();
+            inner.extend(attrs.cfg);
+            let owner = type_name(&block.self_ty);
+            for item in &block.items {
+                if let ImplItem::Fn(method) = item {
+                    let name = format!("{owner}::{}", unraw(&method.sig.ident));
+                    let body = annotate(&method.attrs, &name, &inner, out);
+                    walk_block(&method.block.stmts, &body, out);
+                }
+            }
+        }
+        Item::Trait(declaration) => {
+            let attrs = Attrs::of(&declaration.attrs);
+            let mut inner = when.to_vec();
+            inner.extend(attrs.cfg);
+            let owner = unraw(&declaration.ident);
+            for item in &declaration.items {
+                // A method without a body invokes nothing (the attribute only validates its
+                // arguments there): its implementations carry their own annotations.
+                if let TraitItem::Fn(method) = item
+                    && let Some(block) = &method.default
+                {
+                    let name = format!("{owner}::{}", unraw(&method.sig.ident));
+                    let body = annotate(&method.attrs, &name, &inner, out);
+                    walk_block(&block.stmts, &body, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Items declared inside a function body (`fn outer() { #[requires_imm(...)] fn inner() {} }`).
+fn walk_block(stmts: &[Stmt], when: &[Pred], out: &mut Vec<Node>) {
+    for stmt in stmts {
+        if let Stmt::Item(item) = stmt {
+            // A `mod name;` inside a block needs `#[path]` and is rare; inline ones are kept.
+            if !matches!(item, Item::Mod(m) if m.content.is_none()) {
+                walk_item(item, when, out);
+            }
+        }
+    }
+}
+
+/// Records the annotations among a function's attributes; returns the predicates that gate
+/// the function (for items nested in its body).
+fn annotate(
+    attrs: &[syn::Attribute],
+    function: &str,
+    when: &[Pred],
+    out: &mut Vec<Node>,
+) -> Vec<Pred> {
+    let attrs = Attrs::of(attrs);
+    let mut gate = when.to_vec();
+    gate.extend(attrs.cfg);
+    for (extra, tokens, (line, column)) in attrs.annotations {
+        let mut cfg = gate.clone();
+        cfg.extend(extra);
+        out.push(Node::Annotation(Annotation {
+            line,
+            column,
+            function: function.to_owned(),
+            cfg,
+            args: parse_args(tokens),
+        }));
+    }
+    gate
+}
+
+fn unraw(ident: &proc_macro2::Ident) -> String {
+    let name = ident.to_string();
+    match name.strip_prefix("r#") {
+        Some(bare) => bare.to_owned(),
+        None => name,
+    }
+}
+
+/// The name of an impl's self type: the last path segment, through references and groups.
+fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| "_".to_owned(), |s| unraw(&s.ident)),
+        Type::Reference(reference) => type_name(&reference.elem),
+        Type::Paren(inner) => type_name(&inner.elem),
+        Type::Group(inner) => type_name(&inner.elem),
+        Type::Ptr(pointer) => type_name(&pointer.elem),
+        Type::Slice(slice) => type_name(&slice.elem),
+        Type::Array(array) => type_name(&array.elem),
+        _ => "_".to_owned(),
+    }
+}
+
+/// Reads the arguments of `#[requires_imm(...)]`:
+/// `op = "<operation>" [, async] [, saveas | saveas = "<bucket>/<prefix>"]
+/// [, notify = "<topic>"] [, bucket = "<bucket>"] [, batch] [, trigger]`.
+/// What cannot be read from source (a non-literal value, an unknown key) is returned as the
+/// reason, for the compile-time cross-check to report.
+fn parse_args(tokens: TokenStream) -> Result<Args, String> {
+    use syn::parse::Parser as _;
+
+    let mut args = Args::default();
+    let mut op = None;
+    let mut seen: Vec<String> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if seen.contains(&key) {
+            return Err(meta.error(format!("duplicate `{key}`")));
+        }
+        seen.push(key.clone());
+        match key.as_str() {
+            // op = "<operation>"
+            "op" => {
+                let value = meta.value()?;
+                if value.peek(syn::LitStr) {
+                    op = Some(value.parse::<syn::LitStr>()?.value());
+                } else {
+                    let mut expr = TokenStream::new();
+                    while !value.is_empty() && !value.peek(syn::Token![,]) {
+                        expr.extend([value.parse::<TokenTree>()?]);
+                    }
+                    return Err(
+                        meta.error(format!("the operation `{expr}` is not a string literal"))
+                    );
+                }
+            }
+            // async
+            "async" => args.is_async = true,
+            // saveas | saveas = "<bucket>/<prefix>"
+            "saveas" => {
+                args.saveas = Some(if meta.input.peek(syn::Token![=]) {
+                    Some(meta.value()?.parse::<syn::LitStr>()?.value())
+                } else {
+                    None
+                });
+            }
+            // notify = "<topic>"
+            "notify" => args.notify = Some(meta.value()?.parse::<syn::LitStr>()?.value()),
+            // bucket = "<bucket>"
+            "bucket" => args.bucket = Some(meta.value()?.parse::<syn::LitStr>()?.value()),
+            // batch
+            "batch" => args.batch = true,
+            // trigger
+            "trigger" => args.trigger = true,
+            _ => return Err(meta.error(format!("unknown key `{key}`"))),
+        }
+        Ok(())
+    });
+    parser.parse2(tokens).map_err(|err| err.to_string())?;
+    args.op = op.ok_or_else(|| "missing `op = \"<operation>\"`".to_owned())?;
+    Ok(args)
+}
+
+/// Scans a file that declares modules but never mentions `requires_imm`: tokens only, for
+/// `mod` items and the `#[cfg]`/`#[path]` attributes on them, and only of the top-level items
+/// that contain `mod` (the whole file when it cannot be split into items, so lexical errors
+/// are reported where they are).
+fn light(text: &str) -> Result<Summary, ParseFailure> {
+    if let Some(chunks) = skim::chunks(text) {
+        // Plain `[pub] mod name;` items are read directly; the others are tokenized.
+        let mut items = Vec::new();
+        let mut lines = Lines::default();
+        let mut others = Vec::new();
+        for chunk in chunks.iter().filter(|c| c.modules) {
+            let piece = text.get(chunk.start..chunk.end).unwrap_or_default();
+            match plain_declaration(piece) {
+                Some((offset, name)) => {
+                    let (line, column) = lines.position(text, chunk.start + offset);
+                    items.push(Node::Mod(ModDecl {
+                        name: name.strip_prefix("r#").unwrap_or(name).to_owned(),
+                        line,
+                        column,
+                        cfg: Vec::new(),
+                        paths: Vec::new(),
+                        body: None,
+                    }));
+                }
+                None => others.push(chunk),
+            }
+        }
+        let pieces = masked(text, others.into_iter());
+        if let Ok(tokens) = TokenStream::from_str(&pieces) {
+            let trees: Vec<TokenTree> = tokens.into_iter().collect();
+            let (cfg, more) = light_items(&trees);
+            items.extend(more);
+            items.sort_by_key(|node| match node {
+                Node::Mod(decl) => (decl.line, decl.column),
+                Node::Annotation(a) => (a.line, a.column),
+            });
+            return Ok(Summary {
+                kind: Kind::Light,
+                cfg,
+                items,
+            });
+        }
+    }
+    let tokens = TokenStream::from_str(text).map_err(|err| {
+        let (line, column) = position(err.span());
+        ParseFailure {
+            line,
+            column,
+            message: err.to_string(),
+        }
+    })?;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let (cfg, items) = light_items(&trees);
+    Ok(Summary {
+        kind: Kind::Light,
+        cfg,
+        items,
+    })
+}
+
+/// Counts lines incrementally through a file (offsets must not decrease).
+#[derive(Default)]
+struct Lines {
+    /// Byte offset counted up to, and the newlines before it.
+    offset: usize,
+    newlines: usize,
+}
+
+impl Lines {
+    /// The 1-based line and column (in characters) of byte `at`.
+    fn position(&mut self, text: &str, at: usize) -> (usize, usize) {
+        let mut from = self.offset;
+        while let Some(newline) = text.get(from..at).and_then(|part| part.find('\n')) {
+            self.newlines += 1;
+            from += newline + 1;
+        }
+        self.offset = at;
+        let line_start = text
+            .get(..at)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |newline| newline + 1);
+        let column = text.get(line_start..at).map_or(0, |s| s.chars().count());
+        (self.newlines + 1, column + 1)
+    }
+}
+
+/// `[pub[(...)]] mod name;` without attributes or comments: the offset of `mod` in `piece`
+/// and the name.
+fn plain_declaration(piece: &str) -> Option<(usize, &str)> {
+    if piece.contains('#') || piece.contains('/') || piece.contains('{') {
+        return None;
+    }
+    let body = piece.trim_end().strip_suffix(';')?.trim_end();
+    let (before, name) = body.rsplit_once(|c: char| c.is_ascii_whitespace())?;
+    let ident = name.strip_prefix("r#").unwrap_or(name);
+    if ident.is_empty() || !ident.bytes().all(is_ident_byte) {
+        return None;
+    }
+    let before = before.trim_end();
+    let keyword = before.len().checked_sub(3)?;
+    let preceded = before.as_bytes().get(keyword.wrapping_sub(1));
+    (before.get(keyword..) == Some("mod") && !preceded.is_some_and(|b| is_ident_byte(*b)))
+        .then_some((keyword, name))
+}
+
+/// The inner cfgs and the module declarations of a module body given as tokens.
+fn light_items(trees: &[TokenTree]) -> (Vec<Pred>, Vec<Node>) {
+    let mut inner = Attrs::default();
+    let mut outer = Attrs::default();
+    let mut items = Vec::new();
+    let mut rest = trees;
+    while let Some((first, tail)) = rest.split_first() {
+        rest = tail;
+        match first {
+            TokenTree::Punct(pound) if pound.as_char() == '#' => {
+                let (target, tail) = match rest {
+                    [TokenTree::Punct(bang), tail @ ..] if bang.as_char() == '!' => {
+                        (&mut inner, tail)
+                    }
+                    tail => (&mut outer, tail),
+                };
+                if let [TokenTree::Group(group), tail @ ..] = tail
+                    && group.delimiter() == Delimiter::Bracket
+                {
+                    let attr: Vec<TokenTree> = group.stream().into_iter().collect();
+                    target.raw_attr(&attr, &[]);
+                    rest = tail;
+                }
+            }
+            TokenTree::Ident(keyword) if keyword == "mod" => {
+                let (name, tail) = match rest {
+                    [TokenTree::Ident(name), tail @ ..] => (unraw(name), tail),
+                    _ => continue,
+                };
+                let (line, column) = position(keyword.span());
+                let attrs = std::mem::take(&mut outer);
+                let mut cfg = attrs.cfg;
+                let body = match tail {
+                    [TokenTree::Group(group), tail @ ..]
+                        if group.delimiter() == Delimiter::Brace =>
+                    {
+                        rest = tail;
+                        let body: Vec<TokenTree> = group.stream().into_iter().collect();
+                        let (inner_cfg, nodes) = light_items(&body);
+                        cfg.extend(inner_cfg);
+                        Some(nodes)
+                    }
+                    [_, tail @ ..] => {
+                        rest = tail;
+                        None
+                    }
+                    [] => None,
+                };
+                items.push(Node::Mod(ModDecl {
+                    name,
+                    line,
+                    column,
+                    cfg,
+                    paths: attrs.paths,
+                    body,
+                }));
+            }
+            // The end of an item: attributes seen so far belonged to it.
+            TokenTree::Punct(semi) if semi.as_char() == ';' => outer = Attrs::default(),
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                outer = Attrs::default();
+            }
+            _ => {}
+        }
+    }
+    (inner.cfg, items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefilter_sorts_files_by_the_work_they_need() {
+        assert_eq!(kind_of("fn f() {}\n", false), Kind::Read);
+        assert_eq!(kind_of("#[cfg(test)]\nmod tests {\n}\n", false), Kind::Read);
+        assert_eq!(kind_of("let model = 1; // mod x;", false), Kind::Light);
+        assert_eq!(kind_of("mod a;", false), Kind::Light);
+        assert_eq!(kind_of("pub mod media;", false), Kind::Light);
+        assert_eq!(kind_of("mod /* c */ r#type /* d */ ;", false), Kind::Light);
+        assert_eq!(kind_of("mod\n    media\n;", false), Kind::Light);
+        assert_eq!(kind_of("fn mod_x() {} mode;", false), Kind::Read);
+        assert_eq!(kind_of("let x = commod y;", false), Kind::Read);
+        assert_eq!(kind_of("let x = mod;", false), Kind::Read);
+        assert_eq!(
+            kind_of("#[immperm::requires_imm(op = \"x\")] fn f() {}", false),
+            Kind::Full
+        );
+        assert_eq!(kind_of("// requires_imm", false), Kind::Read);
+        assert_eq!(kind_of("use immperm::requires_imm;", false), Kind::Read);
+        assert_eq!(
+            kind_of("# [ :: immperm :: requires_imm ( op = \"x\")]", false),
+            Kind::Full
+        );
+        assert_eq!(
+            kind_of("#[cfg_attr(unix, requires_imm(op = \"x\"))]", true),
+            Kind::Full
+        );
+        assert_eq!(
+            kind_of("#[cfg_attr(unix, derive(Debug))] mod a;", true),
+            Kind::Light
+        );
+        assert_eq!(kind_of("let q = requires_im; req", false), Kind::Read);
+        // A leaf declares file modules only through `#[path]`.
+        assert_eq!(kind_of("mod a;", true), Kind::Read);
+        assert_eq!(
+            kind_of("#[derive(Debug)] struct S; mod a;", true),
+            Kind::Read
+        );
+        assert_eq!(kind_of("# [ path = \"x.rs\"]\nmod a;", true), Kind::Light);
+        assert_eq!(
+            kind_of("#[cfg_attr(unix, path = \"x.rs\")] mod a;", true),
+            Kind::Light
+        );
+        assert_eq!(kind_of("#! [path = \"x.rs\"] mod a;", true), Kind::Light);
+        assert_eq!(kind_of("#[path = \"x.rs\"] struct S;", true), Kind::Read);
+        assert_eq!(
+            kind_of("#[requires_imm(op = \"x\")] fn f() {}", true),
+            Kind::Full
+        );
+    }
+
+    #[test]
+    fn arguments_follow_the_attribute_grammar() {
+        let args = parse_args(quote_str(
+            r#"op = "video/snapshots", async, saveas = "out/thumbs/", notify = "jobs", bucket = "media-in", batch, trigger"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            args,
+            Args {
+                op: "video/snapshots".to_owned(),
+                is_async: true,
+                saveas: Some(Some("out/thumbs/".to_owned())),
+                notify: Some("jobs".to_owned()),
+                bucket: Some("media-in".to_owned()),
+                batch: true,
+                trigger: true,
+            }
+        );
+        let bare = parse_args(quote_str(r#"op = "doc/convert", async, saveas"#)).unwrap();
+        assert_eq!(bare.saveas, Some(None));
+        assert_eq!(
+            parse_args(quote_str("op = OPERATION")).unwrap_err(),
+            "the operation `OPERATION` is not a string literal"
+        );
+        assert_eq!(
+            parse_args(quote_str(r#"op = "a", op = "b""#)).unwrap_err(),
+            "duplicate `op`"
+        );
+        assert_eq!(
+            parse_args(quote_str("async")).unwrap_err(),
+            "missing `op = \"<operation>\"`"
+        );
+        assert_eq!(
+            parse_args(quote_str(r#"op = "a", sync"#)).unwrap_err(),
+            "unknown key `sync`"
+        );
+    }
+
+    #[test]
+    fn reading_item_by_item_matches_reading_the_whole_file() {
+        let text = r#"#![cfg(unix)]
+//! A module.
+use immperm::requires_imm;
+
+#[cfg(feature = "x")]
+pub mod media;
+mod inline {
+    #![cfg(not(windows))]
+    #[cfg_attr(unix, path = "p.rs")]
+    mod deep;
+    #[requires_imm(op = "doc/preview")]
+    pub fn preview() {}
+}
+
+/// Thumbnails.
+#[derive(Debug)]
+pub struct Thumbs<T>(T);
+
+impl<T: Clone> Thumbs<T> where T: Send {
+    #[cfg(unix)]
+    #[requires_imm(op = "video/snapshots", async, saveas = "out/t/")]
+    pub async fn make(&self) {
+        #[immperm::requires_imm(op = "video/info")]
+        fn nested() {}
+    }
+}
+
+const LIMIT: usize = 3;
+fn plain() -> usize { LIMIT }
+
+pub trait Probe {
+    #[cfg_attr(feature = "y", requires_imm(op = "image/faces"))]
+    fn faces(&self);
+}
+"#;
+        let chunks = skim::chunks(text).unwrap();
+        let pieces = masked(text, chunks.iter().filter(|c| c.annotated || c.modules));
+        assert!(!pieces.contains("fn plain"), "{pieces}");
+        let by_item = summarize_file(&syn::parse_file(&pieces).unwrap());
+        let whole = whole(text).unwrap();
+        assert_eq!(by_item, whole);
+        // The bodyless trait method's annotation is not a requirement.
+        assert_eq!(by_item.items.len(), 4, "{by_item:#?}");
+        assert_eq!(by_item.cfg, [Pred::Name("unix".to_owned())]);
+    }
+
+    #[test]
+    fn a_piece_that_does_not_parse_falls_back_to_the_whole_file() {
+        // The brace in the return type cuts the item short.
+        let text = "#[requires_imm(op = \"video/info\")]\nfn f() -> Array<{ N }> { todo!() }\n";
+        let chunks = skim::chunks(text).unwrap();
+        let pieces = masked(text, chunks.iter().filter(|c| c.annotated));
+        assert!(syn::parse_file(&pieces).is_err());
+        let summary = full(text).unwrap();
+        assert!(
+            matches!(&summary.items[..], [Node::Annotation(a)] if a.function == "f" && a.line == 1)
+        );
+    }
+
+    #[test]
+    fn plain_declarations_are_read_without_tokens() {
+        assert_eq!(plain_declaration("\n\npub mod media;"), Some((6, "media")));
+        assert_eq!(
+            plain_declaration("pub(in crate::modx) mod types ;"),
+            Some((20, "types"))
+        );
+        assert_eq!(plain_declaration("mod r#type;"), None);
+        assert_eq!(plain_declaration("#[cfg(x)] mod a;"), None);
+        assert_eq!(plain_declaration("mod a { }"), None);
+        assert_eq!(plain_declaration("commod a;"), None);
+        let text =
+            "//! Docs.\n\npub mod é;\n#[cfg(unix)]\n  mod b;\nmod c { mod d; }\n   mod r#e;\n";
+        let summary = light(text).unwrap();
+        let names: Vec<(String, usize, usize, usize)> = summary
+            .items
+            .iter()
+            .map(|node| match node {
+                Node::Mod(m) => (m.name.clone(), m.line, m.column, m.cfg.len()),
+                Node::Annotation(_) => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("é".to_owned(), 3, 5, 0),
+                ("b".to_owned(), 5, 3, 1),
+                ("c".to_owned(), 6, 1, 0),
+                ("e".to_owned(), 7, 4, 0),
+            ]
+        );
+    }
+
+    fn quote_str(text: &str) -> TokenStream {
+        TokenStream::from_str(text).unwrap()
+    }
+}

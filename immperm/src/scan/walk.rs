@@ -1,0 +1,634 @@
+//! The module-tree walk: a work queue of module files shared by the scan threads. Each file
+//! is summarised (from the cache when its stamp matches), its summary evaluated against the
+//! cfg set, and the files of the modules it declares are queued.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use super::cache::{Cache, Entry, Stamp};
+use super::cfg::{CfgSet, Pred};
+use super::parse;
+use super::summary::{Annotation, Kind, ModDecl, Node};
+use super::{Found, Provenance, Saveas, Scan, ScanError, ScanOptions, Unresolved, display_path};
+use crate::catalog::Mode;
+
+/// Where the files of a module's `mod name;` declarations are looked up (rustc's
+/// "directory ownership"): `dir`, or `dir/<relative>` for a non-`mod.rs` file.
+#[derive(Clone, Debug)]
+struct Owner {
+    dir: PathBuf,
+    relative: Option<String>,
+}
+
+impl Owner {
+    fn base(&self) -> PathBuf {
+        match &self.relative {
+            Some(name) => self.dir.join(name),
+            None => self.dir.clone(),
+        }
+    }
+}
+
+/// A module file to read.
+#[derive(Clone, Debug)]
+struct Job {
+    file: PathBuf,
+    module: String,
+    owner: Owner,
+    /// Whether every cfg on the way here holds.
+    active: bool,
+    /// The cfg predicates on the way here.
+    cfg: Vec<Pred>,
+    /// The files of the enclosing modules, to refuse circular `#[path]`s.
+    ancestors: Option<Arc<Ancestor>>,
+    /// A `name.rs` module file without a `name/` directory: without `#[path]` it cannot
+    /// declare file modules, which lets the prefilter skip most of its search.
+    leaf: bool,
+}
+
+impl Job {
+    fn new(file: PathBuf, module: String, owner: Owner, active: bool, cfg: Vec<Pred>) -> Self {
+        Self {
+            file,
+            module,
+            owner,
+            active,
+            cfg,
+            ancestors: None,
+            leaf: false,
+        }
+    }
+}
+
+/// What reading one file produced.
+#[derive(Default)]
+struct Outcome {
+    found: Vec<Found>,
+    excluded: Vec<Found>,
+    unresolved: Vec<Unresolved>,
+    children: Vec<Job>,
+    errors: Vec<ScanError>,
+    /// The file and its stamp and summary, for the next cache, when it was read.
+    entry: Option<(String, Entry)>,
+    /// The file, when its cache entry was used.
+    hit: Option<String>,
+    cached: bool,
+    kind: Option<Kind>,
+}
+
+struct Shared<'a> {
+    options: &'a ScanOptions,
+    cache: Cache,
+}
+
+struct Queue {
+    jobs: Vec<Job>,
+    /// Jobs queued or being processed.
+    pending: usize,
+    outcomes: Vec<Outcome>,
+    files: Vec<PathBuf>,
+}
+
+pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
+    let manifest_dir = normalize(&options.manifest_dir);
+    let roots = roots(options, &manifest_dir)?;
+    let shared = Shared {
+        options,
+        cache: options
+            .cache_dir
+            .as_deref()
+            .map(Cache::load)
+            .unwrap_or_default(),
+    };
+    let queue = Mutex::new(Queue {
+        pending: roots.len(),
+        jobs: roots,
+        outcomes: Vec::new(),
+        files: Vec::new(),
+    });
+    let ready = Condvar::new();
+    std::thread::scope(|scope| {
+        for _ in 0..options.threads.max(1) {
+            scope.spawn(|| work(&queue, &ready, &shared, &manifest_dir));
+        }
+    });
+    let queue = queue.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut scan = Scan::default();
+    let mut errors = Vec::new();
+    let mut fresh = BTreeMap::new();
+    let mut hits = Vec::new();
+    for outcome in queue.outcomes {
+        scan.found.extend(outcome.found);
+        scan.excluded.extend(outcome.excluded);
+        scan.unresolved.extend(outcome.unresolved);
+        errors.extend(outcome.errors);
+        let stats = &mut scan.stats;
+        match (outcome.cached, outcome.kind) {
+            (true, _) => stats.cached += 1,
+            (false, Some(Kind::Full)) => stats.parsed += 1,
+            (false, Some(Kind::Light)) => stats.token_scanned += 1,
+            (false, Some(Kind::Read)) => stats.read += 1,
+            (false, None) => {}
+        }
+        if let Some((path, entry)) = outcome.entry {
+            fresh.insert(path, entry);
+        }
+        hits.extend(outcome.hit);
+    }
+    hits.sort();
+    errors.sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
+    if let Some(error) = errors.into_iter().next() {
+        return Err(error);
+    }
+    if let Some(dir) = &options.cache_dir
+        && (!fresh.is_empty() || hits.len() != shared.cache.files.len())
+    {
+        let mut entries = shared.cache.files;
+        entries.retain(|path, _| hits.binary_search(path).is_ok());
+        entries.append(&mut fresh);
+        // A cache that cannot be written only costs the next run its speed.
+        let _ = Cache::store(dir, &entries);
+    }
+    let key = |found: &Found| {
+        let p = &found.provenance;
+        (p.file.clone(), p.line, p.column, p.module_path.clone())
+    };
+    scan.found.sort_by_key(key);
+    scan.excluded.sort_by_key(key);
+    scan.unresolved
+        .sort_by(|a, b| a.provenance.cmp(&b.provenance));
+    scan.files_read = queue.files;
+    scan.files_read
+        .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    scan.files_read.dedup();
+    Ok(scan)
+}
+
+fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanError> {
+    let paths: Vec<PathBuf> = if options.roots.is_empty() {
+        let found: Vec<PathBuf> = ["src/lib.rs", "src/main.rs"]
+            .iter()
+            .map(|root| manifest_dir.join(root))
+            .filter(|root| root.is_file())
+            .collect();
+        if found.is_empty() {
+            return Err(ScanError::new(
+                String::new(),
+                None,
+                format!(
+                    "no crate root in `{}`: neither `src/lib.rs` nor `src/main.rs` exists; name the root explicitly",
+                    manifest_dir.display()
+                ),
+            ));
+        }
+        found
+    } else {
+        options
+            .roots
+            .iter()
+            .map(|root| normalize(&manifest_dir.join(root)))
+            .collect()
+    };
+    Ok(paths
+        .into_iter()
+        .map(|file| Job {
+            owner: Owner {
+                dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+                relative: None,
+            },
+            file,
+            module: "crate".to_owned(),
+            active: true,
+            cfg: Vec::new(),
+            ancestors: None,
+            leaf: false,
+        })
+        .collect())
+}
+
+fn work(queue: &Mutex<Queue>, ready: &Condvar, shared: &Shared<'_>, manifest_dir: &Path) {
+    loop {
+        let job = {
+            let mut state = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(job) = state.jobs.pop() {
+                    break job;
+                }
+                if state.pending == 0 {
+                    return;
+                }
+                state = ready.wait(state).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let file = job.file.clone();
+        let mut outcome = process(&job, shared, manifest_dir);
+        if !outcome.cached && matches!(outcome.kind, Some(Kind::Light | Kind::Full)) {
+            // Spans of tokenized files are no longer needed; free proc-macro2's source map.
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        let mut state = queue.lock().unwrap_or_else(PoisonError::into_inner);
+        state.files.push(file);
+        state.pending += outcome.children.len();
+        state.jobs.append(&mut outcome.children);
+        state.outcomes.push(outcome);
+        state.pending -= 1;
+        ready.notify_all();
+    }
+}
+
+fn process(job: &Job, shared: &Shared<'_>, manifest_dir: &Path) -> Outcome {
+    let mut outcome = Outcome::default();
+    let shown = || display_path(&job.file, manifest_dir);
+    let key = job.file.to_str();
+    let entry = key.and_then(|key| shared.cache.files.get(key));
+    // With a cache entry, a `stat` decides; otherwise the file is read (and stamped from
+    // the open file).
+    let fresh_stamp = entry.and_then(|_| {
+        std::fs::metadata(&job.file)
+            .ok()
+            .and_then(|metadata| Stamp::of(&metadata))
+    });
+    let (stamp, summary) = match entry {
+        Some(entry) if fresh_stamp == Some(entry.stamp) && entry.leaf == job.leaf => {
+            outcome.cached = true;
+            (fresh_stamp, Cow::Borrowed(&entry.summary))
+        }
+        _ => {
+            let (stamp, text) = match read(&job.file, shared.options.cache_dir.is_some()) {
+                Ok(read) => read,
+                Err(err) => {
+                    if job.active {
+                        outcome.errors.push(ScanError::new(
+                            shown(),
+                            None,
+                            format!("cannot read the file: {err}"),
+                        ));
+                    }
+                    return outcome;
+                }
+            };
+            match parse::summarize(&text, job.leaf) {
+                Ok(summary) => (stamp, Cow::Owned(summary)),
+                Err(failure) => {
+                    // A file under a false cfg is not compiled, so it need not parse.
+                    if job.active {
+                        outcome.errors.push(ScanError::new(
+                            shown(),
+                            Some((failure.line, failure.column)),
+                            format!("cannot parse this file: {}", failure.message),
+                        ));
+                    }
+                    return outcome;
+                }
+            }
+        }
+    };
+    outcome.kind = Some(summary.kind);
+    let mut eval = Eval {
+        chain: None,
+        listing: None,
+        cfg: &shared.options.cfg,
+        manifest_dir,
+        job,
+        shown: None,
+        outcome: &mut outcome,
+    };
+    let active = job.active && eval.cfg.holds_all(&summary.cfg);
+    let mut conditions = job.cfg.clone();
+    conditions.extend(summary.cfg.iter().cloned());
+    eval.nodes(&summary.items, &job.module, &job.owner, active, &conditions);
+    match (stamp, key, summary) {
+        (Some(stamp), Some(key), Cow::Owned(summary)) => {
+            let leaf = job.leaf;
+            outcome.entry = Some((
+                key.to_owned(),
+                Entry {
+                    stamp,
+                    leaf,
+                    summary,
+                    line: None,
+                },
+            ));
+        }
+        (_, Some(key), Cow::Borrowed(_)) => outcome.hit = Some(key.to_owned()),
+        _ => {}
+    }
+    outcome
+}
+
+/// The text of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
+/// `Read` loop: its body is compiled once, optimised, in the standard library, while generic
+/// readers would be compiled here at the build script's opt-level 0.
+fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, String)> {
+    let stamp = if stamp {
+        Stamp::of(&std::fs::metadata(path)?)
+    } else {
+        None
+    };
+    let bytes = std::fs::read(path)?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| std::io::Error::other("the file is not UTF-8"))?;
+    Ok((stamp, text))
+}
+
+/// The entries of one directory, sorted by name: name and whether it is a directory.
+struct Listing {
+    dir: PathBuf,
+    entries: Vec<(std::ffi::OsString, bool)>,
+}
+
+impl Listing {
+    fn read(dir: &Path) -> Self {
+        let entries = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| {
+                        let is_dir = match entry.file_type() {
+                            Ok(kind) if kind.is_symlink() => entry.path().is_dir(),
+                            Ok(kind) => kind.is_dir(),
+                            Err(_) => false,
+                        };
+                        (entry.file_name(), is_dir)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let mut entries = entries;
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Self {
+            dir: dir.to_path_buf(),
+            entries,
+        }
+    }
+
+    /// Whether the directory holds a file (`Some(false)`) or directory (`Some(true)`) `name`.
+    fn kind(&self, name: &str) -> Option<bool> {
+        self.entries
+            .binary_search_by(|(entry, _)| entry.as_os_str().cmp(std::ffi::OsStr::new(name)))
+            .ok()
+            .and_then(|index| self.entries.get(index))
+            .map(|(_, is_dir)| *is_dir)
+    }
+}
+
+/// A chain of enclosing module files.
+#[derive(Debug)]
+struct Ancestor {
+    file: PathBuf,
+    parent: Option<Arc<Ancestor>>,
+}
+
+impl Ancestor {
+    fn contains(&self, file: &Path) -> bool {
+        let mut link = Some(self);
+        while let Some(ancestor) = link {
+            if ancestor.file == file {
+                return true;
+            }
+            link = ancestor.parent.as_deref();
+        }
+        false
+    }
+}
+
+struct Eval<'a> {
+    /// This file as an ancestor of the modules it declares, made when first needed.
+    chain: Option<Arc<Ancestor>>,
+    /// The listing of the directory modules were last looked up in: the declarations of
+    /// one file usually share it, so one `read_dir` replaces a `stat` per candidate.
+    listing: Option<Listing>,
+    cfg: &'a CfgSet,
+    manifest_dir: &'a Path,
+    job: &'a Job,
+    /// The file as reported, computed when first needed.
+    shown: Option<String>,
+    outcome: &'a mut Outcome,
+}
+
+impl Eval<'_> {
+    fn nodes(&mut self, nodes: &[Node], module: &str, owner: &Owner, active: bool, cfg: &[Pred]) {
+        for node in nodes {
+            match node {
+                Node::Mod(decl) => self.module(decl, module, owner, active, cfg),
+                Node::Annotation(annotation) => self.annotation(annotation, module, active, cfg),
+            }
+        }
+    }
+
+    fn module(&mut self, decl: &ModDecl, parent: &str, owner: &Owner, active: bool, cfg: &[Pred]) {
+        let active = active && self.cfg.holds_all(&decl.cfg);
+        let mut conditions = cfg.to_vec();
+        conditions.extend(decl.cfg.iter().cloned());
+        let module = format!("{parent}::{}", decl.name);
+        let path = decl
+            .paths
+            .iter()
+            .find(|(when, _)| self.cfg.holds_all(when))
+            .map(|(_, path)| path);
+        match (&decl.body, path) {
+            (Some(body), Some(path)) => {
+                // For historical reasons, `#[path]` on an inline module names its directory.
+                let owner = Owner {
+                    dir: normalize(&owner.dir.join(path)),
+                    relative: None,
+                };
+                self.nodes(body, &module, &owner, active, &conditions);
+            }
+            (Some(body), None) => {
+                let owner = Owner {
+                    dir: owner.base().join(&decl.name),
+                    relative: None,
+                };
+                self.nodes(body, &module, &owner, active, &conditions);
+            }
+            (None, Some(path)) => {
+                // `#[path]` files own their directory, like `mod.rs` files.
+                let file = normalize(&owner.dir.join(path));
+                let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+                if !file.is_file() {
+                    self.missing(decl, active, &format!("`{path}` (from `#[path]`)"));
+                    return;
+                }
+                let owner = Owner {
+                    dir,
+                    relative: None,
+                };
+                self.queue(Job::new(file, module, owner, active, conditions), true);
+            }
+            (None, None) => {
+                let base = owner.base();
+                let flat_name = format!("{}.rs", decl.name);
+                let flat = base.join(&flat_name);
+                let nested = base.join(&decl.name).join("mod.rs");
+                let (flat_exists, nested_dir) = {
+                    let listing = match self.listing.take() {
+                        Some(listing) if listing.dir == base => listing,
+                        _ => Listing::read(&base),
+                    };
+                    let found = (
+                        listing.kind(&flat_name) == Some(false),
+                        listing.kind(&decl.name) == Some(true),
+                    );
+                    self.listing = Some(listing);
+                    found
+                };
+                let nested_exists = nested_dir && nested.is_file();
+                match (flat_exists, nested_exists) {
+                    (true, false) => {
+                        let owner = Owner {
+                            dir: base,
+                            relative: Some(decl.name.clone()),
+                        };
+                        let mut job = Job::new(flat, module, owner, active, conditions);
+                        job.leaf = !nested_dir;
+                        self.queue(job, false);
+                    }
+                    (false, true) => {
+                        let owner = Owner {
+                            dir: base.join(&decl.name),
+                            relative: None,
+                        };
+                        self.queue(Job::new(nested, module, owner, active, conditions), false);
+                    }
+                    (true, true) => {
+                        if active {
+                            let message = format!(
+                                "module `{}` is both `{}` and `{}`; delete one of them",
+                                decl.name,
+                                self.relative(&flat),
+                                self.relative(&nested)
+                            );
+                            self.error(decl, message);
+                        }
+                    }
+                    (false, false) => {
+                        let candidates =
+                            format!("`{}` or `{}`", self.relative(&flat), self.relative(&nested));
+                        self.missing(decl, active, &candidates);
+                    }
+                }
+            }
+        }
+    }
+
+    fn shown(&mut self) -> String {
+        self.shown
+            .get_or_insert_with(|| display_path(&self.job.file, self.manifest_dir))
+            .clone()
+    }
+
+    fn relative(&self, path: &Path) -> String {
+        display_path(path, self.manifest_dir)
+    }
+
+    fn missing(&mut self, decl: &ModDecl, active: bool, candidates: &str) {
+        if active {
+            let message = format!("file not found for module `{}`: {candidates}", decl.name);
+            self.error(decl, message);
+        }
+    }
+
+    fn error(&mut self, decl: &ModDecl, message: String) {
+        let file = self.shown();
+        self.outcome.errors.push(ScanError::new(
+            file,
+            Some((decl.line, decl.column)),
+            message,
+        ));
+    }
+
+    /// Queues `child`, a module of this file; `via_path` when `#[path]` named it.
+    fn queue(&mut self, mut child: Job, via_path: bool) {
+        let ancestors = Arc::clone(self.chain.get_or_insert_with(|| {
+            Arc::new(Ancestor {
+                file: self.job.file.clone(),
+                parent: self.job.ancestors.clone(),
+            })
+        }));
+        // Only `#[path]` can lead back to an enclosing file.
+        if via_path && ancestors.contains(&child.file) {
+            if child.active {
+                let shown = self.shown();
+                self.outcome.errors.push(ScanError::new(
+                    shown,
+                    None,
+                    format!(
+                        "circular modules: `{}` includes a file that includes it",
+                        child.module
+                    ),
+                ));
+            }
+            return;
+        }
+        child.ancestors = Some(ancestors);
+        self.outcome.children.push(child);
+    }
+
+    fn annotation(&mut self, annotation: &Annotation, module: &str, active: bool, cfg: &[Pred]) {
+        let active = active && self.cfg.holds_all(&annotation.cfg);
+        let provenance = Provenance {
+            file: self.shown(),
+            line: annotation.line,
+            column: annotation.column,
+            module_path: module.to_owned(),
+            function: annotation.function.clone(),
+        };
+        let args = match &annotation.args {
+            Ok(args) => args,
+            Err(reason) => {
+                if active {
+                    self.outcome.unresolved.push(Unresolved {
+                        provenance,
+                        reason: reason.clone(),
+                    });
+                }
+                return;
+            }
+        };
+        let mut conditions = cfg.to_vec();
+        conditions.extend(annotation.cfg.iter().cloned());
+        let found = Found {
+            operation: args.op.clone(),
+            mode: if args.is_async {
+                Mode::Async
+            } else {
+                Mode::Sync
+            },
+            saveas: args.saveas.as_ref().map(|target| match target {
+                Some(target) => Saveas::Target(target.clone()),
+                None => Saveas::SourceBucket,
+            }),
+            notify: args.notify.clone(),
+            bucket: args.bucket.clone(),
+            batch: args.batch,
+            trigger: args.trigger,
+            provenance,
+            cfg: Pred::conjunction(&conditions).map(|p| p.to_string()),
+        };
+        if active {
+            self.outcome.found.push(found);
+        } else {
+            self.outcome.excluded.push(found);
+        }
+    }
+}
+
+/// `path` with `.` and `..` components resolved lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
