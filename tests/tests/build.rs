@@ -1,0 +1,183 @@
+//! The build-time export on the bundled example workspace (`examples/media-app`, which
+//! depends on the library `examples/media-kit` by path): the binary's policy covers the
+//! library's annotations, the committed lock file is current, and it goes stale when code
+//! declares something new.
+#![expect(
+    clippy::unwrap_used,
+    reason = "fixtures and scratch files; a failure is a test failure"
+)]
+
+use std::path::{Path, PathBuf};
+
+use immperm::build::{Analysis, AnalysisOptions, BuildError};
+use immperm::scan::CfgSet;
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn analyze(dir: &Path) -> Result<Analysis, BuildError> {
+    Analysis::load(&AnalysisOptions {
+        manifest_dir: dir.to_path_buf(),
+        cfg: CfgSet::new(),
+        cache_dir: None,
+    })
+}
+
+/// Copies a directory tree (files only).
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("immperm-build-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn the_binary_policy_covers_the_workspace_library() {
+    let analysis = analyze(&examples().join("media-app")).unwrap();
+    let functions: Vec<String> = analysis
+        .found
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}::{}",
+                f.provenance.file, f.provenance.module_path, f.provenance.function
+            )
+        })
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            "src/documents.rs crate::documents::convert_to_pages",
+            "src/probe.rs crate::probe::probe_video",
+            "src/thumbs.rs crate::thumbs::make_thumbnails",
+            "../media-kit/src/lib.rs media_kit::preview",
+        ]
+    );
+    assert_eq!(analysis.own().len(), 3);
+    let caller = analysis
+        .documents()
+        .into_iter()
+        .find(|(name, _)| *name == "caller.json")
+        .unwrap()
+        .1;
+    assert!(caller.contains("imm:GenerateWebofficeToken"), "{caller}");
+    assert!(caller.contains("acs:oss:*:*:media-docs/*"), "{caller}");
+}
+
+#[test]
+fn the_committed_example_is_current_and_goes_stale_with_a_new_annotation() {
+    for example in ["media-app", "media-kit"] {
+        let stale = analyze(&examples().join(example)).unwrap().stale().unwrap();
+        assert!(stale.is_empty(), "{example}: {stale:#?}");
+    }
+
+    let root = scratch("stale");
+    copy(&examples().join("media-app"), &root.join("media-app"));
+    copy(&examples().join("media-kit"), &root.join("media-kit"));
+    let probe = root.join("media-app/src/probe.rs");
+    let mut source = std::fs::read_to_string(&probe).unwrap();
+    source.push_str("\n#[requires_imm(op = \"audio/info\")]\npub(crate) fn probe_audio() {}\n");
+    std::fs::write(&probe, source).unwrap();
+    let analysis = analyze(&root.join("media-app")).unwrap();
+    let stale = analysis.stale().unwrap();
+    assert!(
+        stale.contains(&"+ requirement  src/probe.rs:13 probe_audio  audio/info (sync)".to_owned()),
+        "{stale:#?}"
+    );
+    // `imm:DetectMediaMeta` was already granted for `video/info` on the same bucket: the
+    // new annotation is only a new reason, so the diff shows the requirement and the
+    // policies do not change.
+    assert_eq!(stale.len(), 1, "{stale:#?}");
+
+    // Writing brings everything up to date.
+    let written = analysis.write().unwrap();
+    assert!(!written.is_empty());
+    assert!(
+        analyze(&root.join("media-app"))
+            .unwrap()
+            .stale()
+            .unwrap()
+            .is_empty()
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_new_permission_shows_with_the_function_that_needs_it() {
+    let root = scratch("grant");
+    copy(&examples().join("media-app"), &root.join("media-app"));
+    copy(&examples().join("media-kit"), &root.join("media-kit"));
+    let probe = root.join("media-app/src/probe.rs");
+    let mut source = std::fs::read_to_string(&probe).unwrap();
+    source.push_str("\n#[requires_imm(op = \"image/faces\")]\npub(crate) fn faces() {}\n");
+    std::fs::write(&probe, source).unwrap();
+    let stale = analyze(&root.join("media-app")).unwrap().stale().unwrap();
+    assert!(
+        stale.contains(
+            &"+ imm:DetectImageFaces  (caller)  src/probe.rs:13 faces  image/faces (sync)  on acs:imm:cn-hangzhou:1234567890123456:project/media"
+                .to_owned()
+        ),
+        "{stale:#?}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn deny_wildcards_names_the_functions_without_a_bucket() {
+    let root = scratch("wildcards");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"open\"\nversion = \"0.1.0\"\n\n[package.metadata.immperm]\ndeny-wildcards = true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "#[immperm::requires_imm(op = \"video/info\")]\npub fn probe() {}\n",
+    )
+    .unwrap();
+    let err = analyze(&root).unwrap_err().to_string();
+    assert!(err.contains("src/lib.rs:1 probe"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn annotations_that_break_the_rules_are_all_reported_with_their_location() {
+    let root = scratch("rules");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "#[immperm::requires_imm(op = \"video/snapshot\")]\npub fn a() {}\n\n#[immperm::requires_imm(op = \"video/info\", async)]\npub fn b() {}\n",
+    )
+    .unwrap();
+    let err = analyze(&root).unwrap_err().to_string();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("src/lib.rs:1:1: unknown IMM operation `video/snapshot`"),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with("src/lib.rs:4:1: `video/info` only runs synchronously"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
