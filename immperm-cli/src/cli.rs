@@ -1,0 +1,189 @@
+//! The command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Least-privilege Alibaba Cloud RAM policies for IMM used through OSS, derived from a
+/// crate's `#[requires_imm]` annotations.
+///
+/// PATH is a crate directory (the one with `Cargo.toml`; default `.`). Exit status: 0 on
+/// success, 1 when a check found a difference, 2 for usage, configuration and source errors.
+#[derive(Debug, Parser)]
+#[command(name = "immperm", version, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the RAM policy documents the crate's code needs.
+    ///
+    /// By default, prints the caller's policy (the RAM user or role that runs the code) as the
+    /// JSON to paste into the RAM console. A document that does not apply (the service role's
+    /// with IMM's default service role, whose system policy covers it; the batch/trigger role's
+    /// when no batch processor or trigger runs an operation) is an error saying why.
+    Policy(PolicyArgs),
+    /// Show every permission of every principal and the functions that need it.
+    ///
+    /// Lists, per principal, each action and resource with the functions (file and line, operation,
+    /// mode) that need it; the annotations a false `#[cfg]` excludes; annotations whose
+    /// arguments cannot be read from source; IMM actions that also allow operations the code
+    /// does not declare; and grants broader than they could be.
+    Explain(ExplainArgs),
+    /// Write `immperm.lock` and the policy directory, or check that they are up to date.
+    ///
+    /// Without `--check`, writes the files whose content changed and prints what changed. With
+    /// `--check` (for CI), writes nothing, prints the semantic difference and exits with 1 when
+    /// the committed files are stale.
+    Lock(LockArgs),
+    /// Check deployed RAM policies against what the crate's code needs.
+    ///
+    /// Reads each policy as written in the RAM console, or as `aliyun ram GetPolicyVersion` (or
+    /// `GetPolicy`) prints it, and evaluates every permission the principal needs the way RAM
+    /// does: an explicit `Deny` wins, else an `Allow` grants, else the request is denied. An
+    /// `Allow` under a `Condition` is not a proven allow: it counts as missing, and so does a
+    /// permission a conditional `Deny` may refuse. Exits with 1 and one line per missing grant,
+    /// naming the functions that need it.
+    Check(CheckArgs),
+    /// Show the catalog of IMM operations, with evidence and what each action unlocks.
+    ///
+    /// For every operation: its modes, whether it saves with `sys/saveas` and notifies, the IMM
+    /// actions it needs (with where each can be granted), how well each fact is documented and
+    /// where it comes from, and the other operations its actions also allow.
+    Catalog(CatalogArgs),
+}
+
+/// The crate to analyze and the configuration its `#[cfg]`s are evaluated against.
+#[derive(Debug, Args)]
+pub(crate) struct CrateArgs {
+    /// The crate directory (the one with `Cargo.toml`)
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub(crate) path: PathBuf,
+    /// Features to enable, comma- or space-separated, as for cargo
+    #[arg(long, short = 'F', value_name = "FEATURES")]
+    pub(crate) features: Vec<String>,
+    /// Do not enable the `default` feature
+    #[arg(long)]
+    pub(crate) no_default_features: bool,
+    /// Enable every feature of the crate
+    #[arg(long, conflicts_with = "features")]
+    pub(crate) all_features: bool,
+    /// Evaluate `#[cfg]` for this target triple instead of the host (as `rustc --print cfg
+    /// --target` reports it)
+    #[arg(long, value_name = "TRIPLE")]
+    pub(crate) target: Option<String>,
+}
+
+// The arguments of `policy`.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    #[command(flatten)]
+    pub(crate) krate: CrateArgs,
+    /// The document to print
+    #[arg(long, value_enum, default_value_t = Document::Caller)]
+    pub(crate) document: Document,
+    /// How to print it: RAM JSON, Terraform (alicloud provider) resources, or `aliyun ram`
+    /// commands
+    #[arg(long, value_enum, default_value_t = PolicyFormat::Json)]
+    pub(crate) format: PolicyFormat,
+    /// Write every applicable document into DIR instead (JSON: `caller.json`,
+    /// `service-role.json`, `service-role-trust.json`, `batch-trigger-role.json`; Terraform:
+    /// `immperm.tf`; aliyun-cli: `immperm.sh`)
+    #[arg(long, value_name = "DIR", conflicts_with = "document")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+/// A policy document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Document {
+    /// The caller's policy: OSS, IMM and `ram:PassRole` (`caller.json`)
+    Caller,
+    /// A custom IMM service role's policy (`service-role.json`)
+    ServiceRole,
+    /// A custom IMM service role's trust policy (`service-role-trust.json`)
+    Trust,
+    /// The batch/trigger role's policy (`batch-trigger-role.json`)
+    BatchTrigger,
+}
+
+/// How `policy` prints documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PolicyFormat {
+    /// RAM policy JSON
+    Json,
+    /// `alicloud_ram_policy` (and `alicloud_ram_role` with its attachment) resources
+    Terraform,
+    /// `aliyun ram CreatePolicy`/`AttachPolicyToUser` command lines
+    AliyunCli,
+}
+
+/// Text or JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// For people
+    Text,
+    /// A stable JSON structure, for programs
+    Json,
+}
+
+// The arguments of `explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    #[command(flatten)]
+    pub(crate) krate: CrateArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub(crate) format: ReportFormat,
+}
+
+// The arguments of `lock`.
+#[derive(Debug, Args)]
+pub(crate) struct LockArgs {
+    #[command(flatten)]
+    pub(crate) krate: CrateArgs,
+    /// Only check; exit with 1 when the committed files differ from what the code needs
+    #[arg(long)]
+    pub(crate) check: bool,
+}
+
+// The arguments of `check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) krate: CrateArgs,
+    /// The deployed policy files, all attached to the principal
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub(crate) policy: Vec<PathBuf>,
+    /// Also fail on over-grants: actions nothing needs (wildcards expanded against the
+    /// catalog's known actions), resources broader than needed, `ram:PassRole` on every role
+    /// without an `acs:Service` condition; and list collateral IMM actions
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub(crate) format: ReportFormat,
+    /// The principal the policies are attached to
+    #[arg(long, value_enum, default_value_t = CheckPrincipal::Caller)]
+    pub(crate) principal: CheckPrincipal,
+}
+
+/// A principal whose needs `check` evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckPrincipal {
+    /// The RAM user or role that runs the code
+    Caller,
+    /// The IMM service role of the project
+    ServiceRole,
+    /// The role IMM batch processors and triggers run as
+    BatchTriggerRole,
+}
+
+// The arguments of `catalog`.
+#[derive(Debug, Args)]
+pub(crate) struct CatalogArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub(crate) format: ReportFormat,
+}
