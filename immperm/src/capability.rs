@@ -2,8 +2,8 @@
 //! request declared the operation with `#[requires_imm]`.
 //!
 //! `#[requires_imm(op = "video/snapshots", async)]` adds to the function's body a zero-sized
-//! type implementing `Has<op::VideoSnapshots, mode::Async>` and a constant of it,
-//! `IMM` (see the attribute's documentation). Request builders take `&impl Has<O, M>`, so a
+//! unit struct `IMM` (its name is also its only value) implementing
+//! `Has<op::VideoSnapshots, mode::Async>` (see the attribute's documentation). Request builders take `&impl Has<O, M>`, so a
 //! request can only be built where it is declared, and the policy derived from the
 //! declarations covers every request the code can build.
 

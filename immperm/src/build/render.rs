@@ -62,10 +62,16 @@ pub(super) fn rust_file(analysis: &Analysis) -> String {
         "    /// The lock file (`immperm.lock`): every annotation and every grant.\n    pub const LOCK: &str = {lock:?};"
     );
     out.push_str(
+        "    /// Every annotation is checked against `SEEN`.\n    #[doc(hidden)]\n    pub const UNCHECKED: bool = false;\n",
+    );
+    out.push_str(
         "    /// The annotations the build script saw, checked by every expansion of the attribute.\n    \
          #[doc(hidden)]\n    pub const SEEN: &[::immperm::__private::Seen] = &[\n",
     );
-    for found in analysis.own() {
+    // Sorted by line: the attribute's check searches the table by line.
+    let mut own: Vec<_> = analysis.own().iter().collect();
+    own.sort_by_key(|found| found.provenance.line);
+    for found in own {
         let p = &found.provenance;
         let module = p.module_path.split_once("::").map_or("", |(_, rest)| rest);
         let function = p.function.rsplit("::").next().unwrap_or(&p.function);
