@@ -38,6 +38,16 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
+/// Appends `code` after a blank line; returns the line `code` starts on.
+fn append(file: &Path, code: &str) -> usize {
+    let mut source = std::fs::read_to_string(file).unwrap();
+    source.push('\n');
+    let line = source.lines().count() + 1;
+    source.push_str(code);
+    std::fs::write(file, source).unwrap();
+    line
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("immperm-build-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -88,13 +98,16 @@ fn the_committed_example_is_current_and_goes_stale_with_a_new_annotation() {
     copy(&examples().join("media-app"), &root.join("media-app"));
     copy(&examples().join("media-kit"), &root.join("media-kit"));
     let probe = root.join("media-app/src/probe.rs");
-    let mut source = std::fs::read_to_string(&probe).unwrap();
-    source.push_str("\n#[requires_imm(op = \"audio/info\")]\npub(crate) fn probe_audio() {}\n");
-    std::fs::write(&probe, source).unwrap();
+    let line = append(
+        &probe,
+        "#[requires_imm(op = \"audio/info\")]\npub(crate) fn probe_audio() {}\n",
+    );
     let analysis = analyze(&root.join("media-app")).unwrap();
     let stale = analysis.stale().unwrap();
     assert!(
-        stale.contains(&"+ requirement  src/probe.rs:13 probe_audio  audio/info (sync)".to_owned()),
+        stale.contains(&format!(
+            "+ requirement  src/probe.rs:{line} probe_audio  audio/info (sync)"
+        )),
         "{stale:#?}"
     );
     // `imm:DetectMediaMeta` was already granted for `video/info` on the same bucket: the
@@ -121,14 +134,14 @@ fn a_new_permission_shows_with_the_function_that_needs_it() {
     copy(&examples().join("media-app"), &root.join("media-app"));
     copy(&examples().join("media-kit"), &root.join("media-kit"));
     let probe = root.join("media-app/src/probe.rs");
-    let mut source = std::fs::read_to_string(&probe).unwrap();
-    source.push_str("\n#[requires_imm(op = \"image/faces\")]\npub(crate) fn faces() {}\n");
-    std::fs::write(&probe, source).unwrap();
+    let line = append(
+        &probe,
+        "#[requires_imm(op = \"image/faces\")]\npub(crate) fn faces() {}\n",
+    );
     let stale = analyze(&root.join("media-app")).unwrap().stale().unwrap();
     assert!(
         stale.contains(
-            &"+ imm:DetectImageFaces  (caller)  src/probe.rs:13 faces  image/faces (sync)  on acs:imm:cn-hangzhou:1234567890123456:project/media"
-                .to_owned()
+            &format!("+ imm:DetectImageFaces  (caller)  src/probe.rs:{line} faces  image/faces (sync)  on acs:imm:cn-hangzhou:1234567890123456:project/media")
         ),
         "{stale:#?}"
     );
@@ -177,6 +190,54 @@ fn annotations_that_break_the_rules_are_all_reported_with_their_location() {
     );
     assert!(
         lines[1].starts_with("src/lib.rs:4:1: `video/info` only runs synchronously"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn deployed_policies_in_the_configuration_are_checked() {
+    let root = scratch("deployed");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("deploy")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[package.metadata.immperm]\n\
+         buckets = [\"media\"]\ndeployed = [\"deploy/ram-user.json\"]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/lib.rs"), "mod thumbs;\n").unwrap();
+    std::fs::write(
+        root.join("src/thumbs.rs"),
+        "#[immperm::requires_imm(op = \"video/snapshots\", async)]\npub fn make_thumbnails() {}\n",
+    )
+    .unwrap();
+    // Everything but `oss:PostProcessTask`.
+    std::fs::write(
+        root.join("deploy/ram-user.json"),
+        r#"{"Version": "1", "Statement": [
+            {"Effect": "Allow", "Action": ["oss:GetObject", "oss:ProcessImm", "oss:PutObject"], "Resource": "acs:oss:*:*:media/*"},
+            {"Effect": "Allow", "Action": "imm:CreateMediaConvertTask", "Resource": "*"},
+            {"Effect": "Allow", "Action": "ram:PassRole", "Resource": "acs:ram:*:*:role/aliyunimmdefaultrole"}]}"#,
+    )
+    .unwrap();
+    let lines = analyze(&root).unwrap().check_deployed().unwrap();
+    assert_eq!(
+        lines,
+        [
+            "`oss:PostProcessTask` on `acs:oss:*:*:media/*` is not granted: needed by \
+          src/thumbs.rs:1 `make_thumbnails` (video/snapshots, async)"
+        ]
+    );
+
+    std::fs::write(root.join("deploy/ram-user.json"), "{\"Version\": \"2\"}").unwrap();
+    let err = analyze(&root)
+        .unwrap()
+        .check_deployed()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("deploy/ram-user.json:1:13: Version: "),
         "{err}"
     );
     std::fs::remove_dir_all(&root).unwrap();

@@ -1,6 +1,8 @@
 //! The SDK layer's compile-time check: a request builds only where its operation and mode are
 //! declared, and the proof costs nothing at run time.
 
+immperm::policies_for_tests!();
+
 use immperm::requires_imm;
 
 #[test]

@@ -13,6 +13,8 @@
     reason = "a test: a failed step is a failed test"
 )]
 
+immperm::policies_for_tests!();
+
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -7,6 +7,8 @@
 //!     cargo run -p immperm-example-sdk-send -- cn-hangzhou videos/cat.mp4
 //! ```
 
+immperm::include_policies!();
+
 use std::error::Error;
 
 use immperm::requires_imm;

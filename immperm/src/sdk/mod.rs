@@ -20,6 +20,7 @@
 //! # From annotation to request
 //!
 //! ```
+//! # immperm::policies_for_tests!(); // in a crate: `immperm::include_policies!();`
 //! use immperm::requires_imm;
 //! use immperm::sdk::http::{Method, Request};
 //! use immperm::sdk::{BuildError, Endpoint, Object, Process, Topic, params};
@@ -41,6 +42,7 @@
 //!     .build_async(endpoint, &IMM) // `IMM`: the capability the attribute declared
 //! }
 //!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let request = thumbnails(&Endpoint::region("cn-hangzhou")?, "videos/cat.mp4")?;
 //! assert_eq!(request.method(), Method::POST);
 //! assert_eq!(
@@ -52,7 +54,8 @@
 //!     "x-oss-async-process=video/snapshots,ss_1000,f_jpg,num_5,inter_2000\
 //!      |sys/saveas,b_bWVkaWE,o_dGh1bWJzL3ZpZGVvcy9jYXQ/notify,topic_bWVkaWEtam9icw"
 //! );
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Then sign it with the `sign` feature (`sign::OssSigner`: reqsign's Aliyun OSS signer,

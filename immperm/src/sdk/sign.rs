@@ -3,6 +3,7 @@
 //! `x-oss-async-process`).
 //!
 //! ```
+//! # immperm::policies_for_tests!(); // in a crate: `immperm::include_policies!();`
 //! use immperm::requires_imm;
 //! use immperm::sdk::http::Request;
 //! use immperm::sdk::sign::{OssSigner, StaticCredentialProvider};
@@ -21,11 +22,14 @@
 //!     Ok(request)
 //! }
 //!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let signer = OssSigner::new(StaticCredentialProvider::new("LTAI5t-example", "example-secret"));
 //! let endpoint = Endpoint::region("cn-hangzhou")?;
 //! let request = pollster_like::block_on(probe(&signer, &endpoint, "videos/cat.mp4"))?;
 //! let authorization = request.headers()["authorization"].to_str()?;
 //! assert!(authorization.starts_with("OSS4-HMAC-SHA256 Credential=LTAI5t-example/"));
+//! # Ok(())
+//! # }
 //! # mod pollster_like {
 //! #     pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 //! #         let mut future = std::pin::pin!(future);
@@ -37,7 +41,6 @@
 //! #         }
 //! #     }
 //! # }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Any executor runs the future (`pollster::block_on` in `examples/sdk-send`).

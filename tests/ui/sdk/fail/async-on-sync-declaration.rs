@@ -1,4 +1,6 @@
 // `video/info` declared (it only runs synchronously), built as `x-oss-async-process`.
+immperm::policies_for_tests!();
+
 use immperm::requires_imm;
 use immperm::sdk::http::Request;
 use immperm::sdk::{BuildError, Endpoint, Object, Process, params};

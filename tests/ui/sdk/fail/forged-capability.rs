@@ -1,4 +1,6 @@
 // Passing something that is not a declared capability.
+immperm::policies_for_tests!();
+
 use immperm::sdk::http::Request;
 use immperm::sdk::{BuildError, Endpoint, Object, Process, params};
 

@@ -1,4 +1,6 @@
 // A request built in a function without `#[requires_imm]`: there is no capability to pass.
+immperm::policies_for_tests!();
+
 use immperm::sdk::http::Request;
 use immperm::sdk::{BuildError, Endpoint, Object, Process, params};
 

@@ -1,4 +1,6 @@
 // `video/snapshots` declared asynchronous, built as `x-oss-process`.
+immperm::policies_for_tests!();
+
 use immperm::requires_imm;
 use immperm::sdk::http::Request;
 use immperm::sdk::{BuildError, Endpoint, Object, Process, params};

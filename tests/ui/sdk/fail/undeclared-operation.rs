@@ -1,4 +1,6 @@
 // `video/convert` built from a function that declared only `video/snapshots`.
+immperm::policies_for_tests!();
+
 use immperm::requires_imm;
 use immperm::sdk::http::Request;
 use immperm::sdk::{BuildError, Endpoint, Object, Process, params};

@@ -1,6 +1,8 @@
 // A `macro_rules!` helper expanded in the body sees `IMM`.
 #![deny(warnings)]
 
+immperm::policies_for_tests!();
+
 use immperm::requires_imm;
 use immperm::sdk::{Endpoint, Object, Process, params};
 

@@ -1,6 +1,8 @@
 // The requests of a media service, each built where it is declared.
 #![deny(warnings)]
 
+immperm::policies_for_tests!();
+
 use immperm::requires_imm;
 use immperm::sdk::http::Request;
 use immperm::sdk::{BuildError, Endpoint, Object, Process, Topic, params};

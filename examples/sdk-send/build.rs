@@ -1,0 +1,8 @@
+//! Exports this crate's `#[requires_imm]` annotations to its policy and lock file.
+
+fn main() {
+    if let Err(error) = immperm::build::export() {
+        eprintln!("{error}");
+        std::process::exit(1);
+    }
+}
