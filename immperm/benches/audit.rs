@@ -25,7 +25,10 @@ fn requirements(count: usize) -> Vec<Requirement> {
     (0..count)
         .filter_map(|i| {
             let (name, mode) = uses.get(i % uses.len())?;
-            let req = Requirement::new(name, *mode).ok()?.bucket(&format!("bucket-{}", i % 500)).ok()?;
+            let req = Requirement::new(name, *mode)
+                .ok()?
+                .bucket(&format!("bucket-{}", i % 500))
+                .ok()?;
             if req.saves() {
                 let target = SaveTarget::parse(&format!("out-{}/p{}/", i % 500, i % 50)).ok()?;
                 req.saveas(target).ok()

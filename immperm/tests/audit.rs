@@ -1,5 +1,9 @@
 //! The evaluator and the deployed-policy check, against Alibaba Cloud's own example policies
 //! and against the generator (which must prove itself under the evaluator).
+#![expect(
+    clippy::unwrap_used,
+    reason = "fixtures and scratch files; a failure is a test failure"
+)]
 
 use std::collections::BTreeSet;
 
@@ -17,7 +21,10 @@ fn fixture(name: &str) -> DeployedPolicy {
 }
 
 fn requirement(name: &str, mode: Mode, bucket: &str) -> Requirement {
-    Requirement::new(name, mode).unwrap().bucket(bucket).unwrap()
+    Requirement::new(name, mode)
+        .unwrap()
+        .bucket(bucket)
+        .unwrap()
 }
 
 fn missing_actions(requirements: &[Requirement], deployed: &[DeployedPolicy]) -> BTreeSet<String> {
@@ -76,10 +83,16 @@ fn the_document_example_allows_conversion_and_snapshots_on_its_buckets_only() {
         }
     }
     assert_eq!(
-        missing_actions(&[requirement("video/convert", Mode::Async, "bucketname1")], &deployed),
+        missing_actions(
+            &[requirement("video/convert", Mode::Async, "bucketname1")],
+            &deployed
+        ),
         BTreeSet::from(["imm:CreateMediaConvertTask *".to_owned()])
     );
-    let outside = missing_actions(&[requirement("doc/convert", Mode::Async, "bucketname3")], &deployed);
+    let outside = missing_actions(
+        &[requirement("doc/convert", Mode::Async, "bucketname3")],
+        &deployed,
+    );
     assert_eq!(
         outside,
         BTreeSet::from([
@@ -102,7 +115,9 @@ fn strict_lists_what_the_full_access_example_grants_for_nothing() {
         .over_grants
         .iter()
         .filter_map(|o| match o {
-            OverGrant::UnneededActions { pattern, actions, .. } => {
+            OverGrant::UnneededActions {
+                pattern, actions, ..
+            } => {
                 assert!(!actions.is_empty());
                 Some(pattern.as_str())
             }
@@ -145,16 +160,20 @@ fn pass_role_on_every_role_is_an_over_grant_unless_scoped_to_a_service() {
     let needs = generate::needs(&requirements, &Scope::default());
     let open = [open];
     let report = audit::audit(needs.of(Principal::Caller), &requirements, &open, true);
-    assert!(report
-        .over_grants
-        .iter()
-        .any(|o| matches!(o, OverGrant::PassRoleAnywhere { .. })));
+    assert!(
+        report
+            .over_grants
+            .iter()
+            .any(|o| matches!(o, OverGrant::PassRoleAnywhere { .. }))
+    );
     let scoped = [scoped];
     let report = audit::audit(needs.of(Principal::Caller), &requirements, &scoped, true);
-    assert!(!report
-        .over_grants
-        .iter()
-        .any(|o| matches!(o, OverGrant::PassRoleAnywhere { .. })));
+    assert!(
+        !report
+            .over_grants
+            .iter()
+            .any(|o| matches!(o, OverGrant::PassRoleAnywhere { .. }))
+    );
     // The condition is not known to hold: the grant is conditional, never a plain allow.
     let lines = report.gap_lines(&scoped, &|i| format!("requirement {i}"));
     assert!(
@@ -191,19 +210,33 @@ fn deployed_files_are_read_in_both_shapes_and_errors_are_located() {
     assert_eq!(a.document, b.document);
 
     let bad = "{\n  \"Version\": \"1\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": [], \"Resource\": \"*\"}\n  ]\n}";
-    let err = DeployedPolicy::parse("deploy/user.json", bad).unwrap_err().to_string();
-    assert!(err.starts_with("deploy/user.json:4:35: Statement[0].Action: "), "{err}");
+    let err = DeployedPolicy::parse("deploy/user.json", bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("deploy/user.json:4:35: Statement[0].Action: "),
+        "{err}"
+    );
 
-    let err = DeployedPolicy::parse("x.json", "{\"Version\": ").unwrap_err().to_string();
+    let err = DeployedPolicy::parse("x.json", "{\"Version\": ")
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("x.json:1:12: malformed JSON"), "{err}");
 
     let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let err = DeployedPolicy::parse("deep.json", &nested).unwrap_err().to_string();
+    let err = DeployedPolicy::parse("deep.json", &nested)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("recursion limit exceeded"), "{err}");
 
     let huge = " ".repeat(audit::MAX_FILE_SIZE + 1);
-    let err = DeployedPolicy::parse("huge.json", &huge).unwrap_err().to_string();
-    assert!(err.starts_with("huge.json: 1048577 bytes is too large"), "{err}");
+    let err = DeployedPolicy::parse("huge.json", &huge)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("huge.json: 1048577 bytes is too large"),
+        "{err}"
+    );
 }
 
 /// A random but valid requirement: an operation, a mode it runs in, optional saving to
@@ -219,15 +252,22 @@ fn arb_requirement() -> impl Strategy<Value = Requirement> {
     )
         .prop_filter_map("valid use", |(op, asynchronous, saveas, bucket, batch)| {
             let op = catalog::OPERATIONS.get(op)?;
-            let mode = if asynchronous { Mode::Async } else { Mode::Sync };
+            let mode = if asynchronous {
+                Mode::Async
+            } else {
+                Mode::Sync
+            };
             let mut req = Requirement::new(op.name, mode).ok()?;
             req = req.bucket(&format!("bucket-{bucket}")).ok()?;
-            if let Some((out, prefix)) = saveas {
-                if let Ok(target) = SaveTarget::parse(&format!("out-{out}/{prefix}")) {
-                    req = req.clone().saveas(target).unwrap_or(req);
-                }
+            if let Some((out, prefix)) = saveas
+                && let Ok(target) = SaveTarget::parse(&format!("out-{out}/{prefix}"))
+            {
+                req = req.clone().saveas(target).unwrap_or(req);
             }
-            Some(req.run_by(Runners { batch, trigger: false }))
+            Some(req.run_by(Runners {
+                batch,
+                trigger: false,
+            }))
         })
 }
 

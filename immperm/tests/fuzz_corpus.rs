@@ -14,5 +14,9 @@ fn no_corpus_input_panics() {
         }
         inputs += 1;
     }
-    assert!(inputs > 100, "the corpus at {} has {inputs} inputs", dir.display());
+    assert!(
+        inputs > 100,
+        "the corpus at {} has {inputs} inputs",
+        dir.display()
+    );
 }

@@ -170,7 +170,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_does_not_recurse() {
-        let deep = format!("{{\"a\": {}1{}, \"b\": 2}}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            "{{\"a\": {}1{}, \"b\": 2}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert_eq!(locate(&deep, "b"), Some((1, 200_015)));
     }
 }

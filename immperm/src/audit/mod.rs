@@ -264,8 +264,15 @@ pub fn audit<'n, 'p>(
     }
 }
 
-fn over_grants(needs: &[&Need], policies: &[DeployedPolicy], evaluator: &Evaluator<'_>) -> Vec<OverGrant> {
-    let needed: BTreeSet<String> = needs.iter().map(|n| n.action.to_ascii_lowercase()).collect();
+fn over_grants(
+    needs: &[&Need],
+    policies: &[DeployedPolicy],
+    evaluator: &Evaluator<'_>,
+) -> Vec<OverGrant> {
+    let needed: BTreeSet<String> = needs
+        .iter()
+        .map(|n| n.action.to_ascii_lowercase())
+        .collect();
     let mut found = BTreeSet::new();
     for policy in policies {
         for (statement, s) in policy.document.statements().iter().enumerate() {
@@ -288,8 +295,9 @@ fn over_grants(needs: &[&Need], policies: &[DeployedPolicy], evaluator: &Evaluat
                             .filter(|known| !needed.contains(&known.to_ascii_lowercase()))
                             .map(|known| (*known).to_owned())
                             .collect();
-                        let serves_a_need =
-                            needed.iter().any(|n| matches(pattern, n, Case::Insensitive));
+                        let serves_a_need = needed
+                            .iter()
+                            .any(|n| matches(pattern, n, Case::Insensitive));
                         if !unneeded.is_empty() || !serves_a_need {
                             found.insert(OverGrant::UnneededActions {
                                 at: at.clone(),
@@ -301,10 +309,10 @@ fn over_grants(needs: &[&Need], policies: &[DeployedPolicy], evaluator: &Evaluat
                     let pass_role = patterns
                         .iter()
                         .any(|p| matches(p, catalog::RAM_PASS_ROLE, Case::Insensitive));
-                    let any_role = s
-                        .resource
-                        .as_ref()
-                        .is_some_and(|r| r.iter().any(|p| covers(p, "acs:ram:*:*:role/*", Case::Sensitive)));
+                    let any_role = s.resource.as_ref().is_some_and(|r| {
+                        r.iter()
+                            .any(|p| covers(p, "acs:ram:*:*:role/*", Case::Sensitive))
+                    });
                     let service_scoped = s.condition.as_ref().is_some_and(|c| {
                         c.as_map()
                             .values()
@@ -377,7 +385,11 @@ impl Audit<'_, '_> {
     /// One line per gap, naming the requirements behind it through `describe` (which turns a
     /// requirement index into e.g. ``src/thumbs.rs:31 `make_thumbnails` (video/snapshots,
     /// async)``).
-    pub fn gap_lines(&self, policies: &[DeployedPolicy], describe: &dyn Fn(usize) -> String) -> Vec<String> {
+    pub fn gap_lines(
+        &self,
+        policies: &[DeployedPolicy],
+        describe: &dyn Fn(usize) -> String,
+    ) -> Vec<String> {
         self.missing
             .iter()
             .map(|gap| {
@@ -444,10 +456,18 @@ fn conditions(policies: &[DeployedPolicy], conditionals: &[Conditional<'_>]) -> 
 impl fmt::Display for OverGrant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::UnneededActions { at, pattern, actions } if actions.is_empty() => {
+            Self::UnneededActions {
+                at,
+                pattern,
+                actions,
+            } if actions.is_empty() => {
                 write!(f, "{at}: `{pattern}` allows actions no code needs")
             }
-            Self::UnneededActions { at, pattern, actions } => {
+            Self::UnneededActions {
+                at,
+                pattern,
+                actions,
+            } => {
                 let shown: Vec<&str> = actions.iter().take(8).map(String::as_str).collect();
                 let more = actions.len().saturating_sub(shown.len());
                 write!(f, "{at}: `{pattern}` allows {} no code needs", list(&shown))?;
@@ -457,7 +477,10 @@ impl fmt::Display for OverGrant {
                 Ok(())
             }
             Self::NotAction { at } => {
-                write!(f, "{at}: `NotAction` allows every action but the listed ones")
+                write!(
+                    f,
+                    "{at}: `NotAction` allows every action but the listed ones"
+                )
             }
             Self::BroaderResource {
                 at,

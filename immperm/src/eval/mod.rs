@@ -246,7 +246,11 @@ impl<'p> Evaluator<'p> {
             (false, _) => Decision::ImplicitDeny,
             (true, false) => Decision::PossiblyDenied {
                 denies: conditional_denies,
-                allows: if allowed { Vec::new() } else { conditional_allows },
+                allows: if allowed {
+                    Vec::new()
+                } else {
+                    conditional_allows
+                },
             },
             (true, true) if allowed => Decision::Allowed,
             (true, true) => Decision::AllowedIf(conditional_allows),
@@ -291,20 +295,33 @@ mod tests {
 
     #[test]
     fn explicit_deny_wins_over_allow() {
-        let allow = doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"*"}]}"#);
-        let deny = doc(r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"oss:PutObject","Resource":"acs:oss:*:*:media/*"}]}"#);
+        let allow = doc(
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"*"}]}"#,
+        );
+        let deny = doc(
+            r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"oss:PutObject","Resource":"acs:oss:*:*:media/*"}]}"#,
+        );
         let evaluator = Evaluator::new([&allow, &deny]);
         assert_eq!(
             evaluator.decide("oss:PutObject", MEDIA),
-            Decision::ExplicitDeny(StatementRef { policy: 1, statement: 0 })
+            Decision::ExplicitDeny(StatementRef {
+                policy: 1,
+                statement: 0
+            })
         );
         assert!(evaluator.decide("oss:GetObject", MEDIA).is_allowed());
-        assert!(evaluator.decide("oss:PutObject", "acs:oss:*:*:other/a").is_allowed());
+        assert!(
+            evaluator
+                .decide("oss:PutObject", "acs:oss:*:*:other/a")
+                .is_allowed()
+        );
     }
 
     #[test]
     fn actions_ignore_case_and_resources_do_not() {
-        let policy = doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"OSS:getobject","Resource":"acs:oss:*:*:media/*"}]}"#);
+        let policy = doc(
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"OSS:getobject","Resource":"acs:oss:*:*:media/*"}]}"#,
+        );
         let evaluator = Evaluator::new([&policy]);
         assert!(evaluator.decide("oss:GetObject", MEDIA).is_allowed());
         assert_eq!(
@@ -315,10 +332,16 @@ mod tests {
 
     #[test]
     fn not_action_covers_everything_else() {
-        let policy = doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","NotAction":["ram:*"],"Resource":"*"}]}"#);
+        let policy = doc(
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","NotAction":["ram:*"],"Resource":"*"}]}"#,
+        );
         let evaluator = Evaluator::new([&policy]);
         assert!(evaluator.decide("oss:GetObject", MEDIA).is_allowed());
-        assert!(evaluator.decide("ram:PassRole", "acs:ram:*:*:role/x").is_denied());
+        assert!(
+            evaluator
+                .decide("ram:PassRole", "acs:ram:*:*:role/x")
+                .is_denied()
+        );
     }
 
     #[test]
@@ -332,15 +355,23 @@ mod tests {
         assert!(matches!(&get, Decision::AllowedIf(c) if c.len() == 1 && c[0].at.statement == 0));
         assert!(!get.is_allowed() && !get.is_denied());
         let put = evaluator.decide("oss:PutObject", MEDIA);
-        assert!(matches!(&put, Decision::PossiblyDenied { denies, allows } if denies.len() == 1 && allows.is_empty()));
+        assert!(
+            matches!(&put, Decision::PossiblyDenied { denies, allows } if denies.len() == 1 && allows.is_empty())
+        );
     }
 
     #[test]
     fn the_action_index_is_reused() {
-        let policy = doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"imm:*","Resource":"*"}]}"#);
+        let policy = doc(
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"imm:*","Resource":"*"}]}"#,
+        );
         let evaluator = Evaluator::new([&policy]);
         assert!(evaluator.decide("imm:DetectMediaMeta", "*").is_allowed());
-        assert!(evaluator.decide("IMM:detectmediameta", "acs:imm:*:*:project/x").is_allowed());
+        assert!(
+            evaluator
+                .decide("IMM:detectmediameta", "acs:imm:*:*:project/x")
+                .is_allowed()
+        );
         assert_eq!(evaluator.by_action.borrow().len(), 1);
         assert_eq!(evaluator.allowing("imm:CreateMediaConvertTask").len(), 1);
     }

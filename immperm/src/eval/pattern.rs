@@ -61,7 +61,9 @@ pub fn matches(pattern: &str, value: &str, case: Case) -> bool {
         }
     }
     // A `?` consuming a multi-byte character may step past the end: no match then.
-    vi == v.len() && p.get(pi..).is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
+    vi == v.len()
+        && p.get(pi..)
+            .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
 }
 
 /// Whether every value `inner` can match is also matched by `outer` — i.e. `inner` is no
@@ -98,7 +100,10 @@ fn covers_wild(outer: &[u8], inner: &[u8], case: Case) -> bool {
                 ii += inner.get(ii).map_or(1, |b| char_len(*b));
             }
             Some(&c)
-                if c != b'?' && inner.get(ii).is_some_and(|&b| b != b'*' && b != b'?' && eq(c, b)) =>
+                if c != b'?'
+                    && inner
+                        .get(ii)
+                        .is_some_and(|&b| b != b'*' && b != b'?' && eq(c, b)) =>
             {
                 oi += 1;
                 ii += 1;
@@ -114,7 +119,10 @@ fn covers_wild(outer: &[u8], inner: &[u8], case: Case) -> bool {
             },
         }
     }
-    ii == inner.len() && outer.get(oi..).is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
+    ii == inner.len()
+        && outer
+            .get(oi..)
+            .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
 }
 
 #[cfg(test)]
@@ -126,7 +134,11 @@ mod tests {
         let s = Case::Sensitive;
         assert!(matches("*", "", s));
         assert!(matches("*", "anything", s));
-        assert!(matches("acs:oss:*:*:media/*", "acs:oss:*:*:media/a/b.mp4", s));
+        assert!(matches(
+            "acs:oss:*:*:media/*",
+            "acs:oss:*:*:media/a/b.mp4",
+            s
+        ));
         assert!(!matches("acs:oss:*:*:media/*", "acs:oss:*:*:media2/a", s));
         assert!(matches("a?c", "abc", s));
         assert!(!matches("a?c", "ac", s));
@@ -152,8 +164,16 @@ mod tests {
     #[test]
     fn coverage() {
         let s = Case::Sensitive;
-        assert!(covers("acs:oss:*:*:media/*", "acs:oss:*:*:media/thumbs/*", s));
-        assert!(!covers("acs:oss:*:*:media/thumbs/*", "acs:oss:*:*:media/*", s));
+        assert!(covers(
+            "acs:oss:*:*:media/*",
+            "acs:oss:*:*:media/thumbs/*",
+            s
+        ));
+        assert!(!covers(
+            "acs:oss:*:*:media/thumbs/*",
+            "acs:oss:*:*:media/*",
+            s
+        ));
         assert!(covers("*", "acs:oss:*:*:*", s));
         assert!(!covers("acs:oss:*:*:media/?", "acs:oss:*:*:media/*", s));
         assert!(covers("acs:oss:*:*:media/*", "acs:oss:*:*:media/?", s));
