@@ -549,3 +549,64 @@ mod tests {
         }
     }
 }
+
+/// The name under which the build script's table lists an annotation, and under which the
+/// attribute's expansion looks it up: the function, the operation, the mode, and the file name
+/// and line of the attribute, as one identifier
+/// (`make_thumbnails__video_snapshots__async__thumbs_rs_31`).
+///
+/// Both sides know these without I/O: the scan from the source, the attribute from its
+/// tokens and its span. The file name is the last path component only, because the path the
+/// compiler reports and the path the scan walks are spelled differently.
+pub fn seen_key(
+    file: &str,
+    line: usize,
+    function: &str,
+    operation: &str,
+    asynchronous: bool,
+) -> String {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let ident = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect()
+    };
+    let function = function.rsplit("::").next().unwrap_or(function);
+    let function = function.strip_prefix("r#").unwrap_or(function);
+    let mode = if asynchronous { "async" } else { "sync" };
+    format!(
+        "{}__{}__{mode}__{}_{line}",
+        ident(function),
+        ident(operation),
+        ident(name)
+    )
+}
+
+#[cfg(test)]
+mod seen_key_tests {
+    use super::seen_key;
+
+    #[test]
+    fn keys_are_identifiers_of_the_annotation() {
+        assert_eq!(
+            seen_key(
+                "src/media/thumbs.rs",
+                31,
+                "make_thumbnails",
+                "video/snapshots",
+                true
+            ),
+            "make_thumbnails__video_snapshots__async__thumbs_rs_31"
+        );
+        assert_eq!(
+            seen_key(
+                "C:\\crate\\src\\lib.rs",
+                4,
+                "Probe::r#type",
+                "video/info",
+                false
+            ),
+            "type__video_info__sync__lib_rs_4"
+        );
+    }
+}

@@ -25,18 +25,19 @@ pub(crate) fn requires_imm(
     args: TokenStream,
     item: TokenStream,
     lex: impl Fn(&str) -> Option<TokenStream>,
-    line: impl Fn(Span) -> usize,
+    location: impl Fn(Span) -> (String, usize),
 ) -> TokenStream {
     let mut ctxt = Ctxt::default();
     let (item, gathered) = Item::parse(item);
 
     let mut declarations = Vec::new();
-    // The line of each declaration's attribute, for the check against the build script's scan.
+    // Where each declaration's attribute is (file, line), for the check against the build
+    // script's scan.
     let mut lines = Vec::new();
     let first = args::parse(args, Span::call_site(), 0, &mut ctxt);
     if let Some(declaration) = validate::validate(&first, &mut ctxt) {
         declarations.push(declaration);
-        lines.push(line(Span::call_site()));
+        lines.push(location(Span::call_site()));
     }
     for (index, attribute) in gathered.into_iter().enumerate() {
         let Some(tokens) = attribute.args else {
@@ -49,7 +50,7 @@ pub(crate) fn requires_imm(
         let args = args::parse(tokens, attribute.span, index + 1, &mut ctxt);
         if let Some(declaration) = validate::validate(&args, &mut ctxt) {
             declarations.push(declaration);
-            lines.push(line(attribute.span));
+            lines.push(location(attribute.span));
         }
     }
 
@@ -69,8 +70,8 @@ pub(crate) fn requires_imm(
         Kind::Function { body: Some(_) } if ctxt.is_empty() => {
             let mut prelude = capability(&declarations);
             let name = item.name().unwrap_or_default();
-            for (declaration, line) in declarations.iter().zip(&lines) {
-                prelude.push_str(&scan_check(&name, declaration, *line));
+            for (declaration, (file, line)) in declarations.iter().zip(&lines) {
+                prelude.push_str(&scan_check(&name, declaration, file, *line));
             }
             (
                 tokens(&doc_section(&declarations), &lex),
@@ -124,30 +125,30 @@ pub(crate) fn capability(declarations: &[Declaration]) -> String {
     text
 }
 
-/// The check that the build script's scan saw this declaration: a compile-time assertion
-/// that the table `immperm::include_policies!()` put at the crate root lists it (by module,
-/// function name, operation, mode and the attribute's line). A declaration the scan cannot see
-/// (made by `macro_rules!`, written through a `use ... as` alias) fails here rather than being
-/// left out of the policy; a crate without the export has no `crate::immperm_policies` and
-/// does not compile.
-pub(crate) fn scan_check(function: &str, declaration: &Declaration, line: usize) -> String {
-    let op = declaration.op.name;
-    let asynchronous = declaration.mode == Mode::Async;
-    let written = if asynchronous {
-        format!("#[requires_imm(op = \"{op}\", async)]")
-    } else {
-        format!("#[requires_imm(op = \"{op}\")]")
-    };
-    let message = format!(
-        "`{written}` on `{function}` is not in the crate's policy: the build script's scan did not see it \
-         (an annotation made by `macro_rules!` or written through a `use ... as` alias is invisible to it); \
-         write `#[requires_imm(...)]` or `#[immperm::requires_imm(...)]` literally on the function"
+/// The check that the build script's scan saw this declaration: the table
+/// `immperm::include_policies!()` puts at the crate root must list it under its key
+/// ([`immperm_catalog::seen_key`]: function, operation, mode, file name and line of the
+/// attribute). A declaration the scan cannot see (made by `macro_rules!`, written through a
+/// `use ... as` alias) fails to resolve here rather than being left out of the policy, and a
+/// crate without the export has no `crate::immperm_policies` and does not compile.
+///
+/// The lookup is a name resolution through the table's `check!` macro, not a constant
+/// evaluation: a search evaluated by the compiler's interpreter costs about a millisecond per
+/// annotation, a name lookup next to nothing.
+pub(crate) fn scan_check(
+    function: &str,
+    declaration: &Declaration,
+    file: &str,
+    line: usize,
+) -> String {
+    let key = immperm_catalog::seen_key(
+        file,
+        line,
+        function,
+        declaration.op.name,
+        declaration.mode == Mode::Async,
     );
-    format!(
-        " const _: () = ::core::assert!(crate::immperm_policies::UNCHECKED || \
-         ::immperm::__private::seen(crate::immperm_policies::SEEN, ::core::module_path!(), \
-         {function:?}, {op:?}, {asynchronous}, {line}), {message:?});"
-    )
+    format!(" crate::immperm_policies::check!({key});")
 }
 
 /// The capability's type, hidden from docs and exempt from the lints an unused local item or

@@ -141,6 +141,9 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn requires_imm(args: TokenStream, item: TokenStream) -> TokenStream {
     let lex = |source: &str| TokenStream::from_str(source).ok().map(Into::into);
-    let line = |span: proc_macro2::Span| span.unwrap().line();
-    expand::requires_imm(args.into(), item.into(), lex, line).into()
+    let location = |span: proc_macro2::Span| {
+        let span = span.unwrap();
+        (span.file(), span.line())
+    };
+    expand::requires_imm(args.into(), item.into(), lex, location).into()
 }

@@ -7,7 +7,13 @@ use crate::expand::requires_imm;
 
 /// The expansion as text, whitespace-normalised the way `TokenStream`'s `Display` prints it.
 fn expand(args: TokenStream, item: TokenStream) -> String {
-    requires_imm(args, item, |source: &str| source.parse().ok(), |_| 7).to_string()
+    requires_imm(
+        args,
+        item,
+        |source: &str| source.parse().ok(),
+        |_| ("src/lib.rs".to_owned(), 7),
+    )
+    .to_string()
 }
 
 /// The messages of the `compile_error!`s in an expansion, in order.

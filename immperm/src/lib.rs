@@ -116,102 +116,6 @@ pub mod __private {
     pub use crate::capability::Has;
     pub use crate::mode::{self, ProcessingMode};
     pub use crate::op::{self, RunsIn};
-
-    /// One annotation the build script's scan saw, as the generated table lists it.
-    #[derive(Clone, Copy, Debug)]
-    pub struct Seen {
-        /// The module path without the crate name (`media::thumbs`; empty at the root).
-        pub module: &'static str,
-        /// The function's name (for methods, without the type).
-        pub function: &'static str,
-        /// The operation as written.
-        pub operation: &'static str,
-        /// Whether `async` is declared.
-        pub asynchronous: bool,
-        /// The attribute's line.
-        pub line: u32,
-    }
-
-    #[expect(
-        clippy::indexing_slicing,
-        reason = "bounded by the loop; const fn has no iterators"
-    )]
-    const fn eq(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
-
-    /// `module_path!()` without its first segment (the crate name).
-    #[expect(
-        clippy::indexing_slicing,
-        reason = "bounded by the loop; const fn has no iterators"
-    )]
-    const fn strip_crate(path: &str) -> &str {
-        let bytes = path.as_bytes();
-        let mut i = 0;
-        while i + 1 < bytes.len() {
-            if bytes[i] == b':' && bytes[i + 1] == b':' {
-                let (_, rest) = bytes.split_at(i + 2);
-                return match core::str::from_utf8(rest) {
-                    Ok(rest) => rest,
-                    Err(_) => path,
-                };
-            }
-            i += 1;
-        }
-        ""
-    }
-
-    /// Whether `table` lists the annotation; evaluated at compile time by every expansion.
-    /// `table` is sorted by line (the generated one is): a binary search finds the entries of
-    /// the line, so a crate of `n` annotations costs `n log n` steps of constant evaluation,
-    /// not `n²`.
-    #[expect(
-        clippy::indexing_slicing,
-        reason = "bounded by the loops; const fn has no iterators"
-    )]
-    pub const fn seen(
-        table: &[Seen],
-        module_path: &str,
-        function: &str,
-        operation: &str,
-        asynchronous: bool,
-        line: u32,
-    ) -> bool {
-        let module = strip_crate(module_path);
-        let (mut low, mut high) = (0, table.len());
-        while low < high {
-            let middle = low + (high - low) / 2;
-            if table[middle].line < line {
-                low = middle + 1;
-            } else {
-                high = middle;
-            }
-        }
-        let mut i = low;
-        while i < table.len() && table[i].line == line {
-            let entry = &table[i];
-            if entry.asynchronous == asynchronous
-                && eq(entry.function, function)
-                && eq(entry.operation, operation)
-                && eq(entry.module, module)
-            {
-                return true;
-            }
-            i += 1;
-        }
-        false
-    }
 }
 
 /// A stand-in for the build script's export, for doctests and compile tests, which have no
@@ -222,33 +126,36 @@ pub mod __private {
 macro_rules! policies_for_tests {
     () => {
         #[doc(hidden)]
-        #[allow(dead_code, reason = "the expansion of `#[requires_imm]` reads it")]
         mod immperm_policies {
-            pub(crate) const UNCHECKED: bool = true;
-            pub(crate) const SEEN: &[::immperm::__private::Seen] = &[];
+            macro_rules! __immperm_check {
+                ($key:ident) => {};
+            }
+            pub(crate) use __immperm_check as check;
         }
     };
 }
 
-/// A table of seen annotations written by hand, `(module, function, operation, async,
-/// line)` sorted by line, as the build script's export would generate it: for compile tests
-/// of the check itself.
+/// A table of seen annotations written by hand, by key (`immperm::catalog::seen_key`), as the
+/// build script's export would generate it: for compile tests of the check itself.
 #[doc(hidden)]
 #[macro_export]
+#[expect(
+    clippy::crate_in_macro_def,
+    reason = "the table is the calling crate's, at its root, like the generated one"
+)]
 macro_rules! __policies_seen {
-    ($(($module:literal, $function:literal, $operation:literal, $asynchronous:literal, $line:literal)),* $(,)?) => {
-        #[allow(dead_code, reason = "the expansion of `#[requires_imm]` reads it")]
+    ($($key:ident),* $(,)?) => {
         mod immperm_policies {
-            pub(crate) const UNCHECKED: bool = false;
-            pub(crate) const SEEN: &[::immperm::__private::Seen] = &[$(
-                ::immperm::__private::Seen {
-                    module: $module,
-                    function: $function,
-                    operation: $operation,
-                    asynchronous: $asynchronous,
-                    line: $line,
-                }
-            ),*];
+            #[allow(non_upper_case_globals, dead_code, reason = "named after the annotations")]
+            pub(crate) mod seen_by_build_script {
+                $(pub(crate) const $key: () = ();)*
+            }
+            macro_rules! __immperm_check {
+                ($k:ident) => {
+                    const _: () = crate::immperm_policies::seen_by_build_script::$k;
+                };
+            }
+            pub(crate) use __immperm_check as check;
         }
     };
 }

@@ -62,27 +62,41 @@ pub(super) fn rust_file(analysis: &Analysis) -> String {
         "    /// The lock file (`immperm.lock`): every annotation and every grant.\n    pub const LOCK: &str = {lock:?};"
     );
     out.push_str(
-        "    /// Every annotation is checked against `SEEN`.\n    #[doc(hidden)]\n    pub const UNCHECKED: bool = false;\n",
+        "    /// The annotations the build script saw, by key (`immperm::catalog::seen_key`): every\n    \
+         /// expansion of the attribute looks itself up here through `check!`.\n    \
+         #[doc(hidden)]\n    \
+         #[allow(non_upper_case_globals, reason = \"named after the annotations\")]\n    \
+         pub mod seen_by_build_script {\n",
     );
-    out.push_str(
-        "    /// The annotations the build script saw, checked by every expansion of the attribute.\n    \
-         #[doc(hidden)]\n    pub const SEEN: &[::immperm::__private::Seen] = &[\n",
-    );
-    // Sorted by line: the attribute's check searches the table by line.
-    let mut own: Vec<_> = analysis.own().iter().collect();
-    own.sort_by_key(|found| found.provenance.line);
-    for found in own {
-        let p = &found.provenance;
-        let module = p.module_path.split_once("::").map_or("", |(_, rest)| rest);
-        let function = p.function.rsplit("::").next().unwrap_or(&p.function);
-        let _ = writeln!(
-            out,
-            "        ::immperm::__private::Seen {{ module: {module:?}, function: {function:?}, operation: {:?}, asynchronous: {}, line: {} }},",
-            found.operation,
-            found.mode == crate::catalog::Mode::Async,
-            p.line
-        );
+    let mut keys: Vec<String> = analysis
+        .own()
+        .iter()
+        .map(|found| {
+            let p = &found.provenance;
+            crate::catalog::seen_key(
+                &p.file,
+                p.line,
+                &p.function,
+                &found.operation,
+                found.mode == crate::catalog::Mode::Async,
+            )
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let _ = writeln!(out, "        pub const {key}: () = ();");
     }
-    out.push_str("    ];\n}\n");
+    out.push_str(
+        "    }\n    \
+         #[doc(hidden)]\n    \
+         macro_rules! __immperm_check {\n        \
+         ($key:ident) => {\n            \
+         const _: () = crate::immperm_policies::seen_by_build_script::$key;\n        \
+         };\n    \
+         }\n    \
+         #[doc(hidden)]\n    \
+         pub(crate) use __immperm_check as check;\n}\n",
+    );
     out
 }
