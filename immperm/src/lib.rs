@@ -1,7 +1,32 @@
 //! Least-privilege Alibaba Cloud RAM policies for IMM (Intelligent Media Management) used
 //! through OSS, derived from the code that calls it and enforced by the compiler.
 //!
-//! See the README for the whole picture.
+//! # In an application
+//!
+//! Mark each function that invokes IMM through OSS with [`requires_imm`], run the export from
+//! `build.rs` (feature `build`: `immperm::build::export()`), and include what it generates
+//! once at the crate root. Every build then writes `policy/*.json` and `immperm.lock`, and
+//! the request builders of the SDK layer (feature `sdk`) only compile where their operation
+//! is declared:
+//!
+//! ```
+//! # immperm::policies_for_tests!(); // in a crate with the export: `immperm::include_policies!();`
+//! use immperm::requires_imm;
+//!
+//! /// Thumbnails of `video`, saved under `media-out/thumbs/`, announced on `jobs`.
+//! #[requires_imm(op = "video/snapshots", async, saveas = "media-out/thumbs/", notify = "jobs")]
+//! fn make_thumbnails(video: &str) -> String {
+//!     // `IMM` is this function's capability: proof for request builders that
+//!     // `video/snapshots` (async) is declared here.
+//!     fn declared(_: &impl immperm::Has<immperm::op::VideoSnapshots, immperm::mode::Async>) {}
+//!     declared(&IMM);
+//!     format!("{video}?x-oss-async-process")
+//! }
+//! # fn main() { assert!(make_thumbnails("a.mp4").ends_with("process")); }
+//! ```
+//!
+//! The `immperm` command line (`immperm policy`, `explain`, `lock --check`, `check`,
+//! `catalog`) reads the same annotations; the README shows the whole set-up.
 //!
 //! # The four grants
 //!
