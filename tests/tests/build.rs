@@ -242,3 +242,42 @@ fn deployed_policies_in_the_configuration_are_checked() {
     );
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn documents_no_longer_needed_are_stale_and_removed() {
+    let root = scratch("removed");
+    copy(&examples().join("media-app"), &root.join("media-app"));
+    copy(&examples().join("media-kit"), &root.join("media-kit"));
+    // Back to IMM's default service role: no custom role policy, no trust policy.
+    let manifest = root.join("media-app/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("service-role = \"MediaAppImmRole\"\n", ""),
+    )
+    .unwrap();
+    let analysis = analyze(&root.join("media-app")).unwrap();
+    let stale = analysis.stale().unwrap();
+    for line in [
+        "- policy/service-role.json (no longer needed)",
+        "- policy/service-role-trust.json (no longer needed)",
+        "~ policy/caller.json differs",
+    ] {
+        assert!(stale.contains(&line.to_owned()), "{line}: {stale:#?}");
+    }
+    analysis.write().unwrap();
+    assert!(!root.join("media-app/policy/service-role.json").exists());
+    assert!(
+        !root
+            .join("media-app/policy/service-role-trust.json")
+            .exists()
+    );
+    assert!(
+        analyze(&root.join("media-app"))
+            .unwrap()
+            .stale()
+            .unwrap()
+            .is_empty()
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -61,9 +61,9 @@ fn strings(value: Option<&DeValue<'_>>) -> Vec<String> {
     }
 }
 
-fn entries(manifest: &DeTable<'_>) -> Vec<Entry> {
-    let targets = table(get(manifest, "target"));
-    let target_tables = targets
+/// `[dependencies]` and every `[target.*.dependencies]`.
+fn dependency_tables<'t, 'i>(manifest: &'t DeTable<'i>) -> impl Iterator<Item = &'t DeTable<'i>> {
+    let target_tables = table(get(manifest, "target"))
         .into_iter()
         .flat_map(|targets| targets.values())
         .filter_map(|target| table(Some(target.get_ref())))
@@ -71,6 +71,10 @@ fn entries(manifest: &DeTable<'_>) -> Vec<Entry> {
     table(get(manifest, "dependencies"))
         .into_iter()
         .chain(target_tables)
+}
+
+fn entries(manifest: &DeTable<'_>) -> Vec<Entry> {
+    dependency_tables(manifest)
         .flat_map(|deps| deps.values())
         .filter_map(|spec| {
             let spec = table(Some(spec.get_ref()))?;
@@ -99,15 +103,10 @@ fn package(manifest: &DeTable<'_>) -> (String, Vec<String>) {
     (name, default)
 }
 
-/// Whether a manifest depends on `immperm` (directly, in any dependency table).
-fn uses_immperm(text: &str) -> bool {
-    text.lines().any(|line| {
-        let line = line.trim_start();
-        line.starts_with("immperm ")
-            || line.starts_with("immperm=")
-            || line.starts_with("immperm.")
-            || line.starts_with("[dependencies.immperm]")
-    })
+/// Whether a manifest depends on `immperm` in `[dependencies]` or a target's dependencies:
+/// only there can its code carry `#[requires_imm]`.
+fn uses_immperm(manifest: &DeTable<'_>) -> bool {
+    dependency_tables(manifest).any(|deps| deps.contains_key("immperm"))
 }
 
 fn read(manifest_dir: &Path) -> Result<String, BuildError> {
@@ -148,10 +147,10 @@ pub(super) fn path_dependencies(
             }
             let dep_text = read(&dep_dir)?;
             queue.push(dep_dir.clone());
-            if !uses_immperm(&dep_text) {
+            let dep_table = parse(&dep_text, &dep_dir)?;
+            if !uses_immperm(&dep_table) {
                 continue;
             }
-            let dep_table = parse(&dep_text, &dep_dir)?;
             let (name, default) = package(&dep_table);
             let mut cfg = target_cfg.without_features();
             let defaults = if entry.default_features {

@@ -403,20 +403,16 @@ impl Analysis {
             }
             Err(_) => lines.push(format!("+ {LOCK_FILE} (missing)")),
         }
-        let dir = self.manifest_dir.join(&self.config.policy_dir);
-        let documents = self.documents();
-        for (name, content) in &documents {
-            let path = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) if &text == content => {}
-                Ok(_) => lines.push(format!("~ {} differs", self.relative(&path))),
-                Err(_) => lines.push(format!("+ {} (missing)", self.relative(&path))),
-            }
-        }
-        for name in generated_names() {
-            let path = dir.join(name);
-            if path.exists() && !documents.iter().any(|(n, _)| *n == name) {
-                lines.push(format!("- {} (no longer needed)", self.relative(&path)));
+        for (path, content) in self.policy_files() {
+            let shown = self.relative(&path);
+            match (content, std::fs::read_to_string(&path)) {
+                (Some(content), Ok(text)) if text == content => {}
+                (Some(_), Ok(_)) => lines.push(format!("~ {shown} differs")),
+                (Some(_), Err(_)) => lines.push(format!("+ {shown} (missing)")),
+                (None, _) if path.exists() => {
+                    lines.push(format!("- {shown} (no longer needed)"));
+                }
+                (None, _) => {}
             }
         }
         Ok(lines)
@@ -434,25 +430,46 @@ impl Analysis {
         if write_if_changed(&lock_path, &lock)? {
             changed.push(lock_path);
         }
-        let dir = self.manifest_dir.join(&self.config.policy_dir);
-        let documents = self.documents();
-        if !documents.is_empty() {
-            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, &e))?;
-        }
-        for (name, content) in &documents {
-            let path = dir.join(name);
-            if write_if_changed(&path, content)? {
-                changed.push(path);
-            }
-        }
-        for name in generated_names() {
-            let path = dir.join(name);
-            if path.exists() && !documents.iter().any(|(n, _)| *n == name) {
-                std::fs::remove_file(&path).map_err(|e| io(&path, &e))?;
-                changed.push(path);
+        for (path, content) in self.policy_files() {
+            match content {
+                Some(content) => {
+                    if let Some(dir) = path.parent() {
+                        std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
+                    }
+                    if write_if_changed(&path, &content)? {
+                        changed.push(path);
+                    }
+                }
+                None if path.exists() => {
+                    std::fs::remove_file(&path).map_err(|e| io(&path, &e))?;
+                    changed.push(path);
+                }
+                None => {}
             }
         }
         Ok(changed)
+    }
+
+    /// Every document the policy directory can hold, with the content it should have:
+    /// `None` for a document no requirement needs (to be absent).
+    fn policy_files(&self) -> Vec<(PathBuf, Option<String>)> {
+        let dir = self.manifest_dir.join(&self.config.policy_dir);
+        let mut documents = self.documents();
+        [
+            generate::CALLER_FILE,
+            generate::SERVICE_ROLE_FILE,
+            generate::SERVICE_ROLE_TRUST_FILE,
+            generate::BATCH_TRIGGER_ROLE_FILE,
+        ]
+        .into_iter()
+        .map(|name| {
+            let content = documents
+                .iter()
+                .position(|(n, _)| *n == name)
+                .map(|at| documents.swap_remove(at).1);
+            (dir.join(name), content)
+        })
+        .collect()
     }
 
     fn relative(&self, path: &Path) -> String {
@@ -466,15 +483,6 @@ impl Analysis {
     pub fn rust_file(&self) -> String {
         render::rust_file(self)
     }
-}
-
-fn generated_names() -> [&'static str; 4] {
-    [
-        generate::CALLER_FILE,
-        generate::SERVICE_ROLE_FILE,
-        generate::SERVICE_ROLE_TRUST_FILE,
-        generate::BATCH_TRIGGER_ROLE_FILE,
-    ]
 }
 
 /// Writes `content` to `path` unless it already holds exactly that; whether it wrote.
