@@ -3,7 +3,6 @@
 //! cfg set, and the files of the modules it declares are queued.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
@@ -11,7 +10,9 @@ use super::cache::{Cache, Entry, Stamp};
 use super::cfg::{CfgSet, Pred};
 use super::parse;
 use super::summary::{Annotation, Kind, ModDecl, Node};
-use super::{Found, Provenance, Saveas, Scan, ScanError, ScanOptions, Unresolved, display_path};
+use super::{
+    Found, Provenance, Saveas, Scan, ScanError, ScanOptions, ScanStats, Unresolved, display_path,
+};
 use crate::catalog::Mode;
 
 /// Where the files of a module's `mod name;` declarations are looked up (rustc's
@@ -87,8 +88,55 @@ struct Queue {
     jobs: Vec<Job>,
     /// Jobs queued or being processed.
     pending: usize,
-    outcomes: Vec<Outcome>,
+}
+
+/// What one scan thread gathered from the files it read.
+#[derive(Default)]
+struct Gathered {
+    found: Vec<Found>,
+    excluded: Vec<Found>,
+    unresolved: Vec<Unresolved>,
+    errors: Vec<ScanError>,
+    /// Files read, with their stamps and summaries, for the next cache.
+    fresh: Vec<(String, Entry)>,
+    /// Files whose cache entries were used.
+    hits: Vec<String>,
     files: Vec<PathBuf>,
+    stats: ScanStats,
+}
+
+impl Gathered {
+    fn add(&mut self, file: PathBuf, outcome: Outcome) {
+        self.files.push(file);
+        self.found.extend(outcome.found);
+        self.excluded.extend(outcome.excluded);
+        self.unresolved.extend(outcome.unresolved);
+        self.errors.extend(outcome.errors);
+        let stats = &mut self.stats;
+        match (outcome.cached, outcome.kind) {
+            (true, _) => stats.cached += 1,
+            (false, Some(Kind::Full)) => stats.parsed += 1,
+            (false, Some(Kind::Light)) => stats.token_scanned += 1,
+            (false, Some(Kind::Read)) => stats.read += 1,
+            (false, None) => {}
+        }
+        self.fresh.extend(outcome.entry);
+        self.hits.extend(outcome.hit);
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.found.extend(other.found);
+        self.excluded.extend(other.excluded);
+        self.unresolved.extend(other.unresolved);
+        self.errors.extend(other.errors);
+        self.fresh.extend(other.fresh);
+        self.hits.extend(other.hits);
+        self.files.extend(other.files);
+        self.stats.parsed += other.stats.parsed;
+        self.stats.token_scanned += other.stats.token_scanned;
+        self.stats.read += other.stats.read;
+        self.stats.cached += other.stats.cached;
+    }
 }
 
 pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
@@ -105,38 +153,35 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     let queue = Mutex::new(Queue {
         pending: roots.len(),
         jobs: roots,
-        outcomes: Vec::new(),
-        files: Vec::new(),
     });
     let ready = Condvar::new();
+    let mut gathered = Gathered::default();
     std::thread::scope(|scope| {
-        for _ in 0..options.threads.max(1) {
-            scope.spawn(|| work(&queue, &ready, &shared, &manifest_dir));
+        let threads: Vec<_> = (0..options.threads.max(1))
+            .map(|_| scope.spawn(|| work(&queue, &ready, &shared, &manifest_dir)))
+            .collect();
+        for thread in threads {
+            // A thread that panicked lost its files: report it rather than a smaller scan.
+            match thread.join() {
+                Ok(part) => gathered.merge(part),
+                Err(_) => gathered.errors.push(ScanError::new(
+                    String::new(),
+                    None,
+                    "a scan thread failed; please report this".to_owned(),
+                )),
+            }
         }
     });
-    let queue = queue.into_inner().unwrap_or_else(PoisonError::into_inner);
-    let mut scan = Scan::default();
-    let mut errors = Vec::new();
-    let mut fresh = BTreeMap::new();
-    let mut hits = Vec::new();
-    for outcome in queue.outcomes {
-        scan.found.extend(outcome.found);
-        scan.excluded.extend(outcome.excluded);
-        scan.unresolved.extend(outcome.unresolved);
-        errors.extend(outcome.errors);
-        let stats = &mut scan.stats;
-        match (outcome.cached, outcome.kind) {
-            (true, _) => stats.cached += 1,
-            (false, Some(Kind::Full)) => stats.parsed += 1,
-            (false, Some(Kind::Light)) => stats.token_scanned += 1,
-            (false, Some(Kind::Read)) => stats.read += 1,
-            (false, None) => {}
-        }
-        if let Some((path, entry)) = outcome.entry {
-            fresh.insert(path, entry);
-        }
-        hits.extend(outcome.hit);
-    }
+    let Gathered {
+        found,
+        excluded,
+        unresolved,
+        mut errors,
+        fresh,
+        mut hits,
+        files,
+        stats,
+    } = gathered;
     hits.sort();
     errors.sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
     if let Some(error) = errors.into_iter().next() {
@@ -147,10 +192,17 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     {
         let mut entries = shared.cache.files;
         entries.retain(|path, _| hits.binary_search(path).is_ok());
-        entries.append(&mut fresh);
+        entries.extend(fresh);
         // A cache that cannot be written only costs the next run its speed.
         let _ = Cache::store(dir, &entries);
     }
+    let mut scan = Scan {
+        found,
+        excluded,
+        unresolved,
+        files_read: files,
+        stats,
+    };
     let key = |found: &Found| {
         let p = &found.provenance;
         (p.file.clone(), p.line, p.column, p.module_path.clone())
@@ -159,7 +211,6 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     scan.excluded.sort_by_key(key);
     scan.unresolved
         .sort_by(|a, b| a.provenance.cmp(&b.provenance));
-    scan.files_read = queue.files;
     scan.files_read
         .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     scan.files_read.dedup();
@@ -208,35 +259,58 @@ fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanErr
         .collect())
 }
 
-fn work(queue: &Mutex<Queue>, ready: &Condvar, shared: &Shared<'_>, manifest_dir: &Path) {
+/// Takes jobs from the queue a few at a time (one lock for several files; the rest are left
+/// for the other threads) until every queued module is done.
+fn work(
+    queue: &Mutex<Queue>,
+    ready: &Condvar,
+    shared: &Shared<'_>,
+    manifest_dir: &Path,
+) -> Gathered {
+    let mut gathered = Gathered::default();
+    let mut batch = Vec::new();
+    let mut children = Vec::new();
+    let mut done = 0;
+    let threads = shared.options.threads.max(1);
     loop {
-        let job = {
+        {
             let mut state = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            state.pending += children.len();
+            state.pending -= done;
+            done = 0;
+            let woke = !children.is_empty() || state.pending == 0;
+            state.jobs.append(&mut children);
+            if woke {
+                ready.notify_all();
+            }
             loop {
-                if let Some(job) = state.jobs.pop() {
-                    break job;
+                if !state.jobs.is_empty() {
+                    let take = (state.jobs.len() / threads).clamp(1, BATCH);
+                    let from = state.jobs.len() - take;
+                    batch.extend(state.jobs.drain(from..));
+                    break;
                 }
                 if state.pending == 0 {
-                    return;
+                    return gathered;
                 }
                 state = ready.wait(state).unwrap_or_else(PoisonError::into_inner);
             }
-        };
-        let file = job.file.clone();
-        let mut outcome = process(&job, shared, manifest_dir);
-        if !outcome.cached && matches!(outcome.kind, Some(Kind::Light | Kind::Full)) {
-            // Spans of tokenized files are no longer needed; free proc-macro2's source map.
-            proc_macro2::extra::invalidate_current_thread_spans();
         }
-        let mut state = queue.lock().unwrap_or_else(PoisonError::into_inner);
-        state.files.push(file);
-        state.pending += outcome.children.len();
-        state.jobs.append(&mut outcome.children);
-        state.outcomes.push(outcome);
-        state.pending -= 1;
-        ready.notify_all();
+        for job in batch.drain(..) {
+            let mut outcome = process(&job, shared, manifest_dir);
+            if !outcome.cached && matches!(outcome.kind, Some(Kind::Light | Kind::Full)) {
+                // Spans of tokenized files are no longer needed; free proc-macro2's source map.
+                proc_macro2::extra::invalidate_current_thread_spans();
+            }
+            children.append(&mut outcome.children);
+            gathered.add(job.file, outcome);
+            done += 1;
+        }
     }
 }
+
+/// The most jobs a thread takes at once.
+const BATCH: usize = 16;
 
 fn process(job: &Job, shared: &Shared<'_>, manifest_dir: &Path) -> Outcome {
     let mut outcome = Outcome::default();
@@ -461,8 +535,6 @@ impl Eval<'_> {
             (None, None) => {
                 let base = owner.base();
                 let flat_name = format!("{}.rs", decl.name);
-                let flat = base.join(&flat_name);
-                let nested = base.join(&decl.name).join("mod.rs");
                 let (flat_exists, nested_dir) = {
                     let listing = match self.listing.take() {
                         Some(listing) if listing.dir == base => listing,
@@ -475,9 +547,12 @@ impl Eval<'_> {
                     self.listing = Some(listing);
                     found
                 };
-                let nested_exists = nested_dir && nested.is_file();
+                // The paths are made only when needed: at opt-level 0 every allocation shows.
+                let nested = || base.join(&decl.name).join("mod.rs");
+                let nested_exists = nested_dir && nested().is_file();
                 match (flat_exists, nested_exists) {
                     (true, false) => {
+                        let flat = base.join(&flat_name);
                         let owner = Owner {
                             dir: base,
                             relative: Some(decl.name.clone()),
@@ -491,22 +566,25 @@ impl Eval<'_> {
                             dir: base.join(&decl.name),
                             relative: None,
                         };
-                        self.queue(Job::new(nested, module, owner, active, conditions), false);
+                        self.queue(Job::new(nested(), module, owner, active, conditions), false);
                     }
                     (true, true) => {
                         if active {
                             let message = format!(
                                 "module `{}` is both `{}` and `{}`; delete one of them",
                                 decl.name,
-                                self.relative(&flat),
-                                self.relative(&nested)
+                                self.relative(&base.join(&flat_name)),
+                                self.relative(&nested())
                             );
                             self.error(decl, message);
                         }
                     }
                     (false, false) => {
-                        let candidates =
-                            format!("`{}` or `{}`", self.relative(&flat), self.relative(&nested));
+                        let candidates = format!(
+                            "`{}` or `{}`",
+                            self.relative(&base.join(&flat_name)),
+                            self.relative(&nested())
+                        );
                         self.missing(decl, active, &candidates);
                     }
                 }
