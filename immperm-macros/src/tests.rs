@@ -53,8 +53,9 @@ fn the_mission_example_gets_its_capability_and_docs() {
     assert!(!out.contains("compile_error"), "{out}");
     let expected_impl = "impl :: immperm :: __private :: Has <:: immperm :: __private :: op :: VideoSnapshots , :: immperm :: __private :: mode :: Async > for IMM { }";
     assert!(out.contains(expected_impl), "{out}");
+    // Bound by the check that the build script's scan saw the attribute (src/lib.rs:7).
     assert!(
-        out.contains("# [allow (dead_code , non_camel_case_types , clippy :: upper_case_acronyms)] struct IMM ;"),
+        out.contains("# [allow (dead_code , non_camel_case_types , clippy :: upper_case_acronyms)] struct IMM where crate :: immperm_policies :: check ! (thumbnails__video_snapshots__async__lib_rs_7) : :: core :: marker :: Sized ;"),
         "{out}"
     );
     // The capability opens the body; the body itself follows unchanged.
@@ -164,7 +165,28 @@ fn the_same_operation_and_mode_twice_gives_one_impl() {
         },
     );
     assert_eq!(out.matches("impl :: immperm").count(), 1, "{out}");
+    // Both attributes are at `src/lib.rs:7` here: one key, one bound.
+    assert_eq!(out.matches("check !").count(), 1, "{out}");
     assert!(!out.contains("compile_error"), "{out}");
+}
+
+#[test]
+fn each_declaration_is_checked_against_the_scan() {
+    let out = expand(
+        quote!(op = "video/info"),
+        quote! {
+            #[requires_imm(op = "doc/convert", async)]
+            fn probe() {}
+        },
+    );
+    assert!(
+        out.contains(
+            "struct IMM where \
+             crate :: immperm_policies :: check ! (probe__doc_convert__async__lib_rs_7) : :: core :: marker :: Sized , \
+             crate :: immperm_policies :: check ! (probe__video_info__sync__lib_rs_7) : :: core :: marker :: Sized ;"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -438,6 +460,9 @@ fn every_kind_of_function_is_recognised() {
     ] {
         let out = expand(quote!(op = "video/info"), item.clone());
         assert!(!out.contains("compile_error"), "{out}");
-        assert!(out.contains("struct IMM ;"), "{item}");
+        assert!(
+            out.contains("struct IMM where crate :: immperm_policies :: check ! (f__video_info__sync__lib_rs_7) : :: core :: marker :: Sized ;"),
+            "{item}"
+        );
     }
 }

@@ -153,7 +153,9 @@ macro_rules! policies_for_tests {
         #[doc(hidden)]
         mod immperm_policies {
             macro_rules! __immperm_check {
-                ($key:ident) => {};
+                ($key:ident) => {
+                    ()
+                };
             }
             pub(crate) use __immperm_check as check;
         }
@@ -171,13 +173,13 @@ macro_rules! policies_for_tests {
 macro_rules! __policies_seen {
     ($($key:ident),* $(,)?) => {
         mod immperm_policies {
-            #[allow(non_upper_case_globals, dead_code, reason = "named after the annotations")]
+            #[allow(non_camel_case_types, dead_code, reason = "named after the annotations")]
             pub(crate) mod seen_by_build_script {
-                $(pub(crate) const $key: () = ();)*
+                $(pub(crate) struct $key;)*
             }
             macro_rules! __immperm_check {
                 ($k:ident) => {
-                    const _: () = crate::immperm_policies::seen_by_build_script::$k;
+                    crate::immperm_policies::seen_by_build_script::$k
                 };
             }
             pub(crate) use __immperm_check as check;

@@ -63,9 +63,9 @@ pub(super) fn rust_file(analysis: &Analysis) -> String {
     );
     out.push_str(
         "    /// The annotations the build script saw, by key (`immperm::catalog::seen_key`): every\n    \
-         /// expansion of the attribute looks itself up here through `check!`.\n    \
+         /// expansion of the attribute names its own key here through `check!`.\n    \
          #[doc(hidden)]\n    \
-         #[allow(non_upper_case_globals, reason = \"named after the annotations\")]\n    \
+         #[allow(non_camel_case_types, reason = \"named after the annotations\")]\n    \
          pub mod seen_by_build_script {\n",
     );
     let mut keys: Vec<String> = analysis
@@ -85,14 +85,14 @@ pub(super) fn rust_file(analysis: &Analysis) -> String {
     keys.sort();
     keys.dedup();
     for key in keys {
-        let _ = writeln!(out, "        pub const {key}: () = ();");
+        let _ = writeln!(out, "        pub struct {key};");
     }
     out.push_str(
         "    }\n    \
          #[doc(hidden)]\n    \
          macro_rules! __immperm_check {\n        \
          ($key:ident) => {\n            \
-         const _: () = crate::immperm_policies::seen_by_build_script::$key;\n        \
+         crate::immperm_policies::seen_by_build_script::$key\n        \
          };\n    \
          }\n    \
          #[doc(hidden)]\n    \
