@@ -14,7 +14,9 @@
 #   scripts/bench-macro.sh [N] [RUNS]
 #
 # The crates live in a temporary directory with their own target directory, removed at the end
-# (set KEEP=1 to keep them).
+# (set KEEP=1 to keep them). BUILD_OPT_LEVEL=N builds proc macros and build scripts (and their
+# dependencies) at opt-level N, as `[profile.dev.build-override]` in an application's
+# workspace would; by default they are built at cargo's default, opt-level 0.
 set -euo pipefail
 
 functions="${1:-1000}"
@@ -115,6 +117,9 @@ cat >"$work/Cargo.toml" <<EOF
 resolver = "3"
 members = ["plain", "annotated", "exported"]
 EOF
+if [[ -n "${BUILD_OPT_LEVEL:-}" ]]; then
+    printf '\n[profile.dev.build-override]\nopt-level = %s\n' "$BUILD_OPT_LEVEL" >>"$work/Cargo.toml"
+fi
 
 export CARGO_TARGET_DIR="$work/target"
 cd "$work"
