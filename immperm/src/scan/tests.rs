@@ -575,8 +575,11 @@ fn results_do_not_depend_on_the_number_of_threads() {
     let fixture = Fixture::new(&refs);
     let one = scan_crate(&fixture.options().threads(1)).unwrap();
     let two = scan_crate(&fixture.options().threads(2)).unwrap();
+    let three = scan_crate(&fixture.options().threads(3)).unwrap();
     assert_eq!(one.found.len(), 36);
+    assert_eq!(one.files_read.len(), 49);
     assert_eq!(one, two);
+    assert_eq!(one, three);
 }
 
 #[test]
