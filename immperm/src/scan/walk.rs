@@ -161,7 +161,8 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
             .map(|_| scope.spawn(|| work(&queue, &ready, &shared, &manifest_dir)))
             .collect();
         for thread in threads {
-            // A thread that panicked lost its files: report it rather than a smaller scan.
+            // A thread that panicked lost its files (and released the others, see
+            // `Release`): report it rather than a smaller scan.
             match thread.join() {
                 Ok(part) => gathered.merge(part),
                 Err(_) => gathered.errors.push(ScanError::new(
@@ -272,6 +273,7 @@ fn work(
     let mut children = Vec::new();
     let mut done = 0;
     let threads = shared.options.threads.max(1);
+    let _release = Release { queue, ready };
     loop {
         {
             let mut state = queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -305,6 +307,24 @@ fn work(
             children.append(&mut outcome.children);
             gathered.add(job.file, outcome);
             done += 1;
+        }
+    }
+}
+
+/// Empties the queue and wakes the other threads when a scan thread unwinds: they would
+/// otherwise wait forever for the modules it held, and the scan would hang instead of failing.
+struct Release<'q> {
+    queue: &'q Mutex<Queue>,
+    ready: &'q Condvar,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut state = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            state.jobs.clear();
+            state.pending = 0;
+            self.ready.notify_all();
         }
     }
 }
@@ -709,4 +729,36 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod release_tests {
+    use super::{Queue, Release};
+    use std::sync::{Condvar, Mutex};
+
+    #[test]
+    fn a_panicking_thread_releases_the_waiting_ones() {
+        let queue = Mutex::new(Queue {
+            jobs: Vec::new(),
+            pending: 1,
+        });
+        let ready = Condvar::new();
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                let mut state = queue.lock().unwrap();
+                while state.pending > 0 {
+                    state = ready.wait(state).unwrap();
+                }
+            });
+            let failing = scope.spawn(|| {
+                let _release = Release {
+                    queue: &queue,
+                    ready: &ready,
+                };
+                panic!("a bug in the scan");
+            });
+            assert!(failing.join().is_err());
+            assert!(waiter.join().is_ok());
+        });
+    }
 }
