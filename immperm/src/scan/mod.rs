@@ -28,6 +28,7 @@
 
 mod cache;
 mod cfg;
+mod decl;
 mod parse;
 mod skim;
 mod summary;

@@ -8,6 +8,7 @@ use proc_macro2::{Delimiter, LineColumn, Span, TokenStream, TokenTree};
 use syn::{Expr, ExprLit, ImplItem, Item, Lit, Meta, Stmt, TraitItem, Type};
 
 use super::cfg::{Pred, split_commas, string_literal};
+use super::decl;
 use super::skim;
 use super::summary::{Annotation, Args, Kind, ModDecl, Node, Summary};
 
@@ -597,47 +598,18 @@ fn parse_args(tokens: TokenStream) -> Result<Args, String> {
     Ok(args)
 }
 
-/// Scans a file that declares modules but never mentions `requires_imm`: tokens only, for
-/// `mod` items and the `#[cfg]`/`#[path]` attributes on them, and only of the top-level items
-/// that contain `mod` (the whole file when it cannot be split into items, so lexical errors
-/// are reported where they are).
+/// Reads a file that declares modules but never mentions `requires_imm`: its `mod` items and
+/// the `#[cfg]`/`#[path]` attributes on them, from the top-level items that contain `mod`.
+/// The usual declarations are read by hand ([`decl`]); a file with any other shape is
+/// tokenized ([`light_by_tokens`]), and a file that cannot be split into items is tokenized
+/// whole, so lexical errors are reported where they are.
 fn light(text: &str) -> Result<Summary, ParseFailure> {
     if let Some(chunks) = skim::chunks(text) {
-        // Plain `[pub] mod name;` items are read directly; the others are tokenized.
-        let mut items = Vec::new();
-        let mut lines = Lines::default();
-        let mut others = Vec::new();
-        for chunk in chunks.iter().filter(|c| c.modules) {
-            let piece = text.get(chunk.start..chunk.end).unwrap_or_default();
-            match plain_declaration(piece) {
-                Some((offset, name)) => {
-                    let (line, column) = lines.position(text, chunk.start + offset);
-                    items.push(Node::Mod(ModDecl {
-                        name: name.strip_prefix("r#").unwrap_or(name).to_owned(),
-                        line,
-                        column,
-                        cfg: Vec::new(),
-                        paths: Vec::new(),
-                        body: None,
-                    }));
-                }
-                None => others.push(chunk),
-            }
+        if let Some(summary) = light_by_hand(text, &chunks) {
+            return Ok(summary);
         }
-        let pieces = masked(text, others.into_iter());
-        if let Ok(tokens) = TokenStream::from_str(&pieces) {
-            let trees: Vec<TokenTree> = tokens.into_iter().collect();
-            let (cfg, more) = light_items(&trees);
-            items.extend(more);
-            items.sort_by_key(|node| match node {
-                Node::Mod(decl) => (decl.line, decl.column),
-                Node::Annotation(a) => (a.line, a.column),
-            });
-            return Ok(Summary {
-                kind: Kind::Light,
-                cfg,
-                items,
-            });
+        if let Some(summary) = light_by_tokens(text, &chunks) {
+            return Ok(summary);
         }
     }
     let tokens = TokenStream::from_str(text).map_err(|err| {
@@ -651,6 +623,54 @@ fn light(text: &str) -> Result<Summary, ParseFailure> {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let (cfg, items) = light_items(&trees);
     Ok(Summary {
+        kind: Kind::Light,
+        cfg,
+        items,
+    })
+}
+
+/// The summary of a module-declaring file whose declaring items all have the usual shape,
+/// read without tokens; `None` when one does not.
+fn light_by_hand(text: &str, chunks: &[skim::Chunk]) -> Option<Summary> {
+    let mut cfg = Vec::new();
+    let mut items = Vec::new();
+    let mut lines = Lines::default();
+    for chunk in chunks.iter().filter(|c| c.modules) {
+        match decl::read(text.get(chunk.start..chunk.end)?)? {
+            decl::Piece::Inner(preds) => cfg.extend(preds),
+            decl::Piece::Declaration {
+                offset,
+                name,
+                cfg,
+                paths,
+            } => {
+                let (line, column) = lines.position(text, chunk.start + offset);
+                items.push(Node::Mod(ModDecl {
+                    name,
+                    line,
+                    column,
+                    cfg,
+                    paths: paths.into_iter().map(|path| (Vec::new(), path)).collect(),
+                    body: None,
+                }));
+            }
+        }
+    }
+    Some(Summary {
+        kind: Kind::Light,
+        cfg,
+        items,
+    })
+}
+
+/// The summary of a module-declaring file from the tokens of its declaring items (the rest
+/// blanked out, see [`masked`]); `None` when they do not tokenize.
+fn light_by_tokens(text: &str, chunks: &[skim::Chunk]) -> Option<Summary> {
+    let pieces = masked(text, chunks.iter().filter(|c| c.modules));
+    let tokens = TokenStream::from_str(&pieces).ok()?;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let (cfg, items) = light_items(&trees);
+    Some(Summary {
         kind: Kind::Light,
         cfg,
         items,
@@ -681,25 +701,6 @@ impl Lines {
         let column = text.get(line_start..at).map_or(0, |s| s.chars().count());
         (self.newlines + 1, column + 1)
     }
-}
-
-/// `[pub[(...)]] mod name;` without attributes or comments: the offset of `mod` in `piece`
-/// and the name.
-fn plain_declaration(piece: &str) -> Option<(usize, &str)> {
-    if piece.contains('#') || piece.contains('/') || piece.contains('{') {
-        return None;
-    }
-    let body = piece.trim_end().strip_suffix(';')?.trim_end();
-    let (before, name) = body.rsplit_once(|c: char| c.is_ascii_whitespace())?;
-    let ident = name.strip_prefix("r#").unwrap_or(name);
-    if ident.is_empty() || !ident.bytes().all(is_ident_byte) {
-        return None;
-    }
-    let before = before.trim_end();
-    let keyword = before.len().checked_sub(3)?;
-    let preceded = before.as_bytes().get(keyword.wrapping_sub(1));
-    (before.get(keyword..) == Some("mod") && !preceded.is_some_and(|b| is_ident_byte(*b)))
-        .then_some((keyword, name))
 }
 
 /// The inner cfgs and the module declarations of a module body given as tokens.
@@ -941,17 +942,65 @@ pub trait Probe {
         );
     }
 
+    /// Both readings of a module-declaring file; the hand reading is `None` when it leaves
+    /// the file to the token scan.
+    fn both_readings(text: &str) -> (Option<Summary>, Summary) {
+        let chunks = skim::chunks(text).unwrap();
+        (
+            light_by_hand(text, &chunks),
+            light_by_tokens(text, &chunks).unwrap(),
+        )
+    }
+
     #[test]
-    fn plain_declarations_are_read_without_tokens() {
-        assert_eq!(plain_declaration("\n\npub mod media;"), Some((6, "media")));
-        assert_eq!(
-            plain_declaration("pub(in crate::modx) mod types ;"),
-            Some((20, "types"))
-        );
-        assert_eq!(plain_declaration("mod r#type;"), None);
-        assert_eq!(plain_declaration("#[cfg(x)] mod a;"), None);
-        assert_eq!(plain_declaration("mod a { }"), None);
-        assert_eq!(plain_declaration("commod a;"), None);
+    fn declarations_read_by_hand_read_as_their_tokens() {
+        let attributes = [
+            "",
+            "#[cfg(unix)]\n",
+            "#[cfg(any(unix, windows,))] ",
+            "# [ cfg ( all ( not ( feature = \"a]b\" ) , true , target_os=\"linux\") ) ]\n",
+            "#[path = \"x/y.rs\"]\n#[cfg(false)]\n",
+            "#[allow(dead_code)]\n#[cfg(any())]\n",
+            "/// Docs.\n#[doc = \"more (docs]\"]\n",
+            "#[rustfmt::skip]\n// c\n/* c /* d */ */\n",
+        ];
+        let visibilities = ["", "pub ", "pub(crate) ", "pub(in crate::x) "];
+        let names = ["a", "r#type", "é"];
+        let mut count = 0;
+        for attrs in attributes {
+            for vis in visibilities {
+                for name in names {
+                    let text = format!(
+                        "//! Docs.\n#![cfg(unix)]\n#![allow(dead_code)]\nuse std::fmt;\n\n{attrs}{vis}mod {name};\n  {attrs}{vis}mod /* c */ {name}2 // c\n  ;\nfn f() {{}}\n"
+                    );
+                    let (by_hand, by_tokens) = both_readings(&text);
+                    assert_eq!(by_hand.as_ref(), Some(&by_tokens), "{text}");
+                    assert_eq!(by_tokens.items.len(), 2, "{text}");
+                    count += 1;
+                }
+            }
+        }
+        assert_eq!(count, 96);
+    }
+
+    #[test]
+    fn other_declarations_are_read_from_their_tokens() {
+        for text in [
+            "#[cfg_attr(unix, path = \"x.rs\")]\nmod a;\n",
+            "#[cfg(not(a, b))] mod a;",
+            "#[path = r\"x.rs\"] mod a;",
+            "mod a { #![cfg(unix)] mod b; }",
+            "#![cfg_attr(unix, cfg(feature = \"x\"))]\nmod a;",
+        ] {
+            let (by_hand, by_tokens) = both_readings(text);
+            assert_eq!(by_hand, None, "{text}");
+            assert_eq!(light(text).unwrap(), by_tokens, "{text}");
+            assert!(!by_tokens.items.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn declarations_keep_their_lines_and_columns() {
         let text =
             "//! Docs.\n\npub mod é;\n#[cfg(unix)]\n  mod b;\nmod c { mod d; }\n   mod r#e;\n";
         let summary = light(text).unwrap();
