@@ -19,15 +19,10 @@ pub(crate) struct Chunk {
     pub(crate) modules: bool,
 }
 
-fn is_ident_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
-}
-
-fn is_ident_continue(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
-}
-
 /// The top-level items of `text`, or `None` when its delimiters or literals do not close.
+///
+/// The bytes are walked through slice patterns rather than `get` and helper calls: build
+/// scripts run at opt-level 0, where every call per byte shows.
 #[expect(
     clippy::too_many_lines,
     reason = "one state machine over the bytes reads best as one loop"
@@ -42,109 +37,117 @@ pub(crate) fn chunks(text: &str) -> Option<Vec<Chunk>> {
     let mut inner_attribute = false;
     // Progress through `mod <name> ;`: 1 after `mod`, 2 after its name.
     let mut declaration = 0u8;
-    let mut at = 0;
-    while let Some(&byte) = bytes.get(at) {
+    let mut rest = bytes;
+    while let [_, tail @ ..] = rest {
+        let at = bytes.len() - rest.len();
         let mut boundary = false;
-        if !(byte.is_ascii_whitespace() || byte == b'/' || is_ident_start(byte) || byte == b';') {
-            declaration = 0;
-        }
-        match byte {
-            b'/' if bytes.get(at + 1) == Some(&b'/') => {
-                let inner_doc = bytes.get(at + 2) == Some(&b'!');
-                let comment_start = at;
-                at = text
+        match rest {
+            [b'/', b'/', comment @ ..] => {
+                let inner_doc = matches!(comment, [b'!', ..]);
+                let end = text
                     .get(at..)
                     .and_then(|rest| rest.find('\n'))
                     .map_or(bytes.len(), |nl| at + nl);
-                if inner_doc && depth == 0 && blank(text, start, comment_start) {
+                if inner_doc && depth == 0 && blank(text, start, at) {
                     // Inner docs (`//!`) are attributes of the file, not of the next item.
-                    start = at;
+                    start = end;
+                }
+                rest = bytes.get(end..)?;
+                continue;
+            }
+            [b'/', b'*', comment @ ..] => {
+                let inner_doc = matches!(comment, [b'!', ..]);
+                rest = block_comment_end(comment)?;
+                if inner_doc && depth == 0 && blank(text, start, at) {
+                    start = bytes.len() - rest.len();
                 }
                 continue;
             }
-            b'/' if bytes.get(at + 1) == Some(&b'*') => {
-                let inner_doc = bytes.get(at + 2) == Some(&b'!');
-                let comment_start = at;
-                at = block_comment_end(bytes, at)?;
-                if inner_doc && depth == 0 && blank(text, start, comment_start) {
-                    start = at;
-                }
+            [b'"', tail @ ..] => {
+                rest = string_end(tail)?;
+                declaration = 0;
                 continue;
             }
-            b'"' => {
-                at = string_end(bytes, at + 1)?;
+            [b'\'', ..] => {
+                rest = quote_end(rest);
+                declaration = 0;
                 continue;
             }
-            b'\'' => {
-                at = quote_end(bytes, at);
-                continue;
-            }
-            b'#' if depth == 0
-                && bytes.get(at + 1) == Some(&b'!')
-                && bytes.get(at + 2) == Some(&b'[') =>
-            {
+            [b'#', b'!', b'[', ..] if depth == 0 => {
                 if blank(text, start, at) {
                     inner_attribute = true;
                 }
-                at += 1;
-                continue;
+                declaration = 0;
             }
-            b'{' | b'(' | b'[' => depth += 1,
-            b'}' | b')' | b']' => {
+            [b'{' | b'(' | b'[', ..] => {
+                depth += 1;
+                declaration = 0;
+            }
+            [close @ (b'}' | b')' | b']'), ..] => {
                 depth = depth.checked_sub(1)?;
-                boundary = depth == 0 && (byte == b'}' || (byte == b']' && inner_attribute));
+                boundary = depth == 0 && (*close == b'}' || (*close == b']' && inner_attribute));
+                declaration = 0;
             }
-            b';' => {
+            [b';', ..] => {
                 modules |= declaration == 2;
                 declaration = 0;
                 boundary = depth == 0;
             }
-            byte if is_ident_start(byte) => {
-                let ident_start = at;
-                while bytes.get(at).is_some_and(|b| is_ident_continue(*b)) {
-                    at += 1;
+            [b'a'..=b'z' | b'A'..=b'Z' | b'_' | 0x80.., ident_tail @ ..] => {
+                let mut after = ident_tail;
+                while let [
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | 0x80..,
+                    t @ ..,
+                ] = after
+                {
+                    after = t;
                 }
                 // A raw identifier (`r#type`) is one identifier.
-                if at == ident_start + 1
-                    && byte == b'r'
-                    && bytes.get(at) == Some(&b'#')
-                    && bytes.get(at + 1).is_some_and(|b| is_ident_start(*b))
+                if let ([b'r'], [b'#', b'a'..=b'z' | b'A'..=b'Z' | b'_' | 0x80.., t @ ..]) =
+                    (rest.get(..rest.len() - after.len())?, after)
                 {
-                    at += 1;
-                    while bytes.get(at).is_some_and(|b| is_ident_continue(*b)) {
-                        at += 1;
+                    after = t;
+                    while let [
+                        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | 0x80..,
+                        t @ ..,
+                    ] = after
+                    {
+                        after = t;
                     }
                 }
-                let ident = bytes.get(ident_start..at).unwrap_or_default();
+                let ident = rest.get(..rest.len() - after.len())?;
                 declaration = match (declaration, ident) {
                     (1, _) => 2,
                     (_, b"mod") => 1,
                     _ => 0,
                 };
-                match (ident, bytes.get(at)) {
-                    (b"requires_imm", _) => annotated = true,
-                    (b"b" | b"c", Some(b'"')) => at = string_end(bytes, at + 1)?,
-                    (b"b", Some(b'\'')) => at = quote_end(bytes, at),
-                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
-                        if let Some(end) = raw_string_end(bytes, at) {
-                            at = end;
-                        }
+                rest = match (ident, after) {
+                    (b"requires_imm", _) => {
+                        annotated = true;
+                        after
                     }
-                    _ => {}
-                }
+                    (b"b" | b"c", [b'"', t @ ..]) => string_end(t)?,
+                    (b"b", [b'\'', ..]) => quote_end(after),
+                    (b"r" | b"br" | b"cr", [b'"' | b'#', ..]) => {
+                        raw_string_end(after).unwrap_or(after)
+                    }
+                    _ => after,
+                };
                 continue;
             }
-            _ => {}
+            [b' ' | b'\n' | b'\t' | b'\r' | b'\x0c', ..] => {}
+            _ => declaration = 0,
         }
-        at += 1;
+        rest = tail;
         if boundary {
+            let end = bytes.len() - rest.len();
             chunks.push(Chunk {
                 start,
-                end: at,
+                end,
                 annotated,
                 modules: modules || inner_attribute,
             });
-            start = at;
+            start = end;
             annotated = false;
             modules = false;
             inner_attribute = false;
@@ -172,88 +175,101 @@ fn blank(text: &str, start: usize, end: usize) -> bool {
     text.get(start..end).is_some_and(|s| s.trim().is_empty())
 }
 
-/// The end of the (nested) block comment opening at `at`.
-fn block_comment_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    loop {
-        match (bytes.get(at)?, bytes.get(at + 1)) {
-            (b'/', Some(b'*')) => {
+/// What follows the (nested) block comment whose `/*` is just before `bytes`.
+fn block_comment_end(bytes: &[u8]) -> Option<&[u8]> {
+    let mut depth = 1usize;
+    let mut rest = bytes;
+    while depth > 0 {
+        rest = match rest {
+            [b'/', b'*', tail @ ..] => {
                 depth += 1;
-                at += 2;
+                tail
             }
-            (b'*', Some(b'/')) => {
+            [b'*', b'/', tail @ ..] => {
                 depth -= 1;
-                at += 2;
-                if depth == 0 {
-                    return Some(at);
+                tail
+            }
+            [_, tail @ ..] => tail,
+            [] => return None,
+        };
+    }
+    Some(rest)
+}
+
+/// What follows a string whose contents start `bytes` (after the opening `"`).
+fn string_end(bytes: &[u8]) -> Option<&[u8]> {
+    let mut rest = bytes;
+    loop {
+        rest = match rest {
+            [b'"', tail @ ..] => return Some(tail),
+            [b'\\', _, tail @ ..] | [_, tail @ ..] => tail,
+            [] => return None,
+        };
+    }
+}
+
+/// What follows a raw string whose `#`s or `"` start `bytes`; `None` when it is not one or
+/// does not close.
+fn raw_string_end(bytes: &[u8]) -> Option<&[u8]> {
+    let mut rest = bytes;
+    while let [b'#', tail @ ..] = rest {
+        rest = tail;
+    }
+    let hashes = bytes.len() - rest.len();
+    let [b'"', tail @ ..] = rest else {
+        return None;
+    };
+    rest = tail;
+    loop {
+        match rest {
+            [b'"', tail @ ..] => {
+                if tail
+                    .get(..hashes)
+                    .is_some_and(|h| h.iter().all(|b| *b == b'#'))
+                {
+                    return tail.get(hashes..);
+                }
+                rest = tail;
+            }
+            [_, tail @ ..] => rest = tail,
+            [] => return None,
+        }
+    }
+}
+
+/// What follows a character literal whose `'` starts `bytes`, or the `'` of a lifetime or
+/// label.
+fn quote_end(bytes: &[u8]) -> &[u8] {
+    match bytes {
+        [b'\'', b'\\', _, tail @ ..] => {
+            // An escape: the literal closes at the next `'` (or the line ends).
+            let mut rest = tail;
+            while let [byte, t @ ..] = rest {
+                rest = t;
+                if *byte == b'\'' || *byte == b'\n' {
+                    break;
                 }
             }
-            _ => at += 1,
+            rest
         }
-    }
-}
-
-/// The end of a string whose contents start at `at` (after the opening `"`).
-fn string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    loop {
-        match bytes.get(at)? {
-            b'\\' => at += 2,
-            b'"' => return Some(at + 1),
-            _ => at += 1,
-        }
-    }
-}
-
-/// The end of a raw string whose `#`s or `"` start at `at`; `None` when it is not one.
-fn raw_string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    let hashes_start = at;
-    while bytes.get(at) == Some(&b'#') {
-        at += 1;
-    }
-    let hashes = at - hashes_start;
-    if bytes.get(at) != Some(&b'"') {
-        return None;
-    }
-    at += 1;
-    loop {
-        if bytes.get(at)? == &b'"'
-            && bytes
-                .get(at + 1..at + 1 + hashes)
-                .is_some_and(|h| h.iter().all(|b| *b == b'#'))
-        {
-            return Some(at + 1 + hashes);
-        }
-        at += 1;
-    }
-}
-
-/// The end of a character literal opening at `at`, or just past the `'` of a lifetime or
-/// label.
-fn quote_end(bytes: &[u8], at: usize) -> usize {
-    match bytes.get(at + 1) {
-        Some(b'\\') => {
-            // An escape: the literal closes at the next `'`.
-            let mut end = at + 3;
-            while bytes.get(end).is_some_and(|b| *b != b'\'' && *b != b'\n') {
-                end += 1;
-            }
-            end + 1
-        }
-        Some(&lead) => {
+        [b'\'', lead, tail @ ..] => {
             let width = match lead {
-                0x00..=0x7f => 1,
-                0xc0..=0xdf => 2,
-                0xe0..=0xef => 3,
-                _ => 4,
+                0x00..=0x7f => 0,
+                0xc0..=0xdf => 1,
+                0xe0..=0xef => 2,
+                _ => 3,
             };
-            if bytes.get(at + 1 + width) == Some(&b'\'') {
-                at + 2 + width
-            } else {
-                at + 1
+            match tail.get(width..) {
+                Some([b'\'', after @ ..]) => after,
+                _ => tail_after_quote(bytes),
             }
         }
-        None => at + 1,
+        _ => tail_after_quote(bytes),
     }
+}
+
+fn tail_after_quote(bytes: &[u8]) -> &[u8] {
+    bytes.get(1..).unwrap_or_default()
 }
 
 #[cfg(test)]
