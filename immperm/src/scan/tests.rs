@@ -401,6 +401,22 @@ fn missing_and_ambiguous_module_files_are_errors_at_the_declaration() {
 }
 
 #[test]
+fn an_excluded_module_without_a_file_is_neither_an_error_nor_a_file_read() {
+    // A missing file among the files read would make cargo rerun the build script on every
+    // build (`rerun-if-changed` of a path that does not exist).
+    let fixture = Fixture::new(&[
+        (
+            "src/lib.rs",
+            "#[cfg(windows)]\nmod absent;\n#[cfg(windows)]\nmod gone;\nmod here;\n",
+        ),
+        ("src/gone/other.rs", ""),
+        ("src/here.rs", ""),
+    ]);
+    let scan = fixture.scan();
+    assert_eq!(paths(&scan, &fixture.dir), ["src/here.rs", "src/lib.rs"]);
+}
+
+#[test]
 fn circular_path_modules_are_refused() {
     let fixture = Fixture::new(&[("src/lib.rs", "#[path = \"lib.rs\"]\nmod again;\n")]);
     assert_eq!(

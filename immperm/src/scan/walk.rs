@@ -47,6 +47,19 @@ struct Job {
     /// A `name.rs` module file without a `name/` directory: without `#[path]` it cannot
     /// declare file modules, which lets the prefilter skip most of its search.
     leaf: bool,
+    /// For `mod name;` without `#[path]`, where it is declared: `file` is then `name.rs`,
+    /// and whether the module is that file or `name/mod.rs` is decided when the job is
+    /// processed (see [`locate`]).
+    site: Option<Site>,
+}
+
+/// Where a module is declared, for the errors about its file.
+#[derive(Clone, Debug)]
+struct Site {
+    /// The declaring file, as reported.
+    file: Arc<str>,
+    line: usize,
+    column: usize,
 }
 
 impl Job {
@@ -59,6 +72,7 @@ impl Job {
             cfg,
             ancestors: None,
             leaf: false,
+            site: None,
         }
     }
 }
@@ -77,6 +91,8 @@ struct Outcome {
     hit: Option<String>,
     cached: bool,
     kind: Option<Kind>,
+    /// The module's file does not exist (so it is not among the files read).
+    absent: bool,
 }
 
 struct Shared<'a> {
@@ -107,7 +123,9 @@ struct Gathered {
 
 impl Gathered {
     fn add(&mut self, file: PathBuf, outcome: Outcome) {
-        self.files.push(file);
+        if !outcome.absent {
+            self.files.push(file);
+        }
         self.found.extend(outcome.found);
         self.excluded.extend(outcome.excluded);
         self.unresolved.extend(outcome.unresolved);
@@ -256,6 +274,7 @@ fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanErr
             cfg: Vec::new(),
             ancestors: None,
             leaf: false,
+            site: None,
         })
         .collect())
 }
@@ -299,13 +318,13 @@ fn work(
             }
         }
         for job in batch.drain(..) {
-            let mut outcome = process(&job, shared, manifest_dir);
+            let (file, mut outcome) = process(job, shared, manifest_dir);
             if !outcome.cached && matches!(outcome.kind, Some(Kind::Light | Kind::Full)) {
                 // Spans of tokenized files are no longer needed; free proc-macro2's source map.
                 proc_macro2::extra::invalidate_current_thread_spans();
             }
             children.append(&mut outcome.children);
-            gathered.add(job.file, outcome);
+            gathered.add(file, outcome);
             done += 1;
         }
     }
@@ -332,8 +351,71 @@ impl Drop for Release<'_> {
 /// The most jobs a thread takes at once.
 const BATCH: usize = 16;
 
-fn process(job: &Job, shared: &Shared<'_>, manifest_dir: &Path) -> Outcome {
+/// Reads the file of `job`; returns the file (for `mod name;`, the one it turned out to be).
+fn process(job: Job, shared: &Shared<'_>, manifest_dir: &Path) -> (PathBuf, Outcome) {
     let mut outcome = Outcome::default();
+    let job = match locate(job, manifest_dir) {
+        Ok(job) => job,
+        Err((file, error, absent)) => {
+            outcome.errors.extend(error);
+            outcome.absent = absent;
+            return (file, outcome);
+        }
+    };
+    summarize(&job, shared, manifest_dir, &mut outcome);
+    (job.file, outcome)
+}
+
+/// Decides which file a `mod name;` module is, the way rustc does: `name.rs`, or
+/// `name/mod.rs`, but not both. One `stat` of `name/` settles the usual case (no such
+/// directory: the module is `name.rs`, a leaf); reading `name.rs` then finds out whether it
+/// exists. The error, when the module is active, is reported at the declaration.
+fn locate(mut job: Job, manifest_dir: &Path) -> Result<Job, (PathBuf, Option<ScanError>, bool)> {
+    let Some(site) = &job.site else {
+        return Ok(job);
+    };
+    let dir = job.file.with_extension("");
+    if !dir.is_dir() {
+        job.leaf = true;
+        return Ok(job);
+    }
+    let nested = dir.join("mod.rs");
+    let name = job.module.rsplit("::").next().unwrap_or_default();
+    let shown = |path: &Path| display_path(path, manifest_dir);
+    let message = match (job.file.is_file(), nested.is_file()) {
+        (true, false) => return Ok(job),
+        (false, true) => {
+            job.file = nested;
+            job.owner = Owner {
+                dir,
+                relative: None,
+            };
+            return Ok(job);
+        }
+        (true, true) => format!(
+            "module `{name}` is both `{}` and `{}`; delete one of them",
+            shown(&job.file),
+            shown(&nested)
+        ),
+        (false, false) => missing(name, &shown(&job.file), &shown(&nested)),
+    };
+    let error = job.active.then(|| {
+        ScanError::new(
+            site.file.to_string(),
+            Some((site.line, site.column)),
+            message,
+        )
+    });
+    let absent = !job.file.is_file();
+    Err((job.file, error, absent))
+}
+
+fn missing(name: &str, flat: &str, nested: &str) -> String {
+    format!("file not found for module `{name}`: `{flat}` or `{nested}`")
+}
+
+/// Reads (or takes from the cache) the summary of the file of `job` and evaluates it.
+fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut Outcome) {
     let shown = || display_path(&job.file, manifest_dir);
     let key = job.file.to_str();
     let entry = key.and_then(|key| shared.cache.files.get(key));
@@ -353,14 +435,27 @@ fn process(job: &Job, shared: &Shared<'_>, manifest_dir: &Path) -> Outcome {
             let (stamp, text) = match read(&job.file, shared.options.cache_dir.is_some()) {
                 Ok(read) => read,
                 Err(err) => {
+                    outcome.absent = err.kind() == std::io::ErrorKind::NotFound;
                     if job.active {
-                        outcome.errors.push(ScanError::new(
-                            shown(),
-                            None,
-                            format!("cannot read the file: {err}"),
-                        ));
+                        outcome.errors.push(match &job.site {
+                            // `name.rs` of a module without a `name/` directory.
+                            Some(site) if err.kind() == std::io::ErrorKind::NotFound => {
+                                let name = job.module.rsplit("::").next().unwrap_or_default();
+                                let nested = job.file.with_extension("").join("mod.rs");
+                                ScanError::new(
+                                    site.file.to_string(),
+                                    Some((site.line, site.column)),
+                                    missing(name, &shown(), &display_path(&nested, manifest_dir)),
+                                )
+                            }
+                            _ => ScanError::new(
+                                shown(),
+                                None,
+                                format!("cannot read the file: {err}"),
+                            ),
+                        });
                     }
-                    return outcome;
+                    return;
                 }
             };
             match parse::summarize(&text, job.leaf) {
@@ -374,7 +469,7 @@ fn process(job: &Job, shared: &Shared<'_>, manifest_dir: &Path) -> Outcome {
                             format!("cannot parse this file: {}", failure.message),
                         ));
                     }
-                    return outcome;
+                    return;
                 }
             }
         }
@@ -382,12 +477,11 @@ fn process(job: &Job, shared: &Shared<'_>, manifest_dir: &Path) -> Outcome {
     outcome.kind = Some(summary.kind);
     let mut eval = Eval {
         chain: None,
-        listing: None,
         cfg: &shared.options.cfg,
         manifest_dir,
         job,
         shown: None,
-        outcome: &mut outcome,
+        outcome,
     };
     let active = job.active && eval.cfg.holds_all(&summary.cfg);
     let mut conditions = job.cfg.clone();
@@ -409,7 +503,6 @@ fn process(job: &Job, shared: &Shared<'_>, manifest_dir: &Path) -> Outcome {
         (_, Some(key), Cow::Borrowed(_)) => outcome.hit = Some(key.to_owned()),
         _ => {}
     }
-    outcome
 }
 
 /// The text of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
@@ -425,47 +518,6 @@ fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, String)> {
     let text =
         String::from_utf8(bytes).map_err(|_| std::io::Error::other("the file is not UTF-8"))?;
     Ok((stamp, text))
-}
-
-/// The entries of one directory, sorted by name: name and whether it is a directory.
-struct Listing {
-    dir: PathBuf,
-    entries: Vec<(std::ffi::OsString, bool)>,
-}
-
-impl Listing {
-    fn read(dir: &Path) -> Self {
-        let entries = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|entry| {
-                        let is_dir = match entry.file_type() {
-                            Ok(kind) if kind.is_symlink() => entry.path().is_dir(),
-                            Ok(kind) => kind.is_dir(),
-                            Err(_) => false,
-                        };
-                        (entry.file_name(), is_dir)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        let mut entries = entries;
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Self {
-            dir: dir.to_path_buf(),
-            entries,
-        }
-    }
-
-    /// Whether the directory holds a file (`Some(false)`) or directory (`Some(true)`) `name`.
-    fn kind(&self, name: &str) -> Option<bool> {
-        self.entries
-            .binary_search_by(|(entry, _)| entry.as_os_str().cmp(std::ffi::OsStr::new(name)))
-            .ok()
-            .and_then(|index| self.entries.get(index))
-            .map(|(_, is_dir)| *is_dir)
-    }
 }
 
 /// A chain of enclosing module files.
@@ -491,14 +543,11 @@ impl Ancestor {
 struct Eval<'a> {
     /// This file as an ancestor of the modules it declares, made when first needed.
     chain: Option<Arc<Ancestor>>,
-    /// The listing of the directory modules were last looked up in: the declarations of
-    /// one file usually share it, so one `read_dir` replaces a `stat` per candidate.
-    listing: Option<Listing>,
     cfg: &'a CfgSet,
     manifest_dir: &'a Path,
     job: &'a Job,
     /// The file as reported, computed when first needed.
-    shown: Option<String>,
+    shown: Option<Arc<str>>,
     outcome: &'a mut Outcome,
 }
 
@@ -553,73 +602,29 @@ impl Eval<'_> {
                 self.queue(Job::new(file, module, owner, active, conditions), true);
             }
             (None, None) => {
-                let base = owner.base();
-                let flat_name = format!("{}.rs", decl.name);
-                let (flat_exists, nested_dir) = {
-                    let listing = match self.listing.take() {
-                        Some(listing) if listing.dir == base => listing,
-                        _ => Listing::read(&base),
-                    };
-                    let found = (
-                        listing.kind(&flat_name) == Some(false),
-                        listing.kind(&decl.name) == Some(true),
-                    );
-                    self.listing = Some(listing);
-                    found
+                // `name.rs` or `name/mod.rs`: decided when the module is processed.
+                let mut file = owner.base().join(&decl.name);
+                file.as_mut_os_string().push(".rs");
+                let owner = Owner {
+                    dir: owner.base(),
+                    relative: Some(decl.name.clone()),
                 };
-                // The paths are made only when needed: at opt-level 0 every allocation shows.
-                let nested = || base.join(&decl.name).join("mod.rs");
-                let nested_exists = nested_dir && nested().is_file();
-                match (flat_exists, nested_exists) {
-                    (true, false) => {
-                        let flat = base.join(&flat_name);
-                        let owner = Owner {
-                            dir: base,
-                            relative: Some(decl.name.clone()),
-                        };
-                        let mut job = Job::new(flat, module, owner, active, conditions);
-                        job.leaf = !nested_dir;
-                        self.queue(job, false);
-                    }
-                    (false, true) => {
-                        let owner = Owner {
-                            dir: base.join(&decl.name),
-                            relative: None,
-                        };
-                        self.queue(Job::new(nested(), module, owner, active, conditions), false);
-                    }
-                    (true, true) => {
-                        if active {
-                            let message = format!(
-                                "module `{}` is both `{}` and `{}`; delete one of them",
-                                decl.name,
-                                self.relative(&base.join(&flat_name)),
-                                self.relative(&nested())
-                            );
-                            self.error(decl, message);
-                        }
-                    }
-                    (false, false) => {
-                        let candidates = format!(
-                            "`{}` or `{}`",
-                            self.relative(&base.join(&flat_name)),
-                            self.relative(&nested())
-                        );
-                        self.missing(decl, active, &candidates);
-                    }
-                }
+                let mut job = Job::new(file, module, owner, active, conditions);
+                job.site = Some(Site {
+                    file: self.shown(),
+                    line: decl.line,
+                    column: decl.column,
+                });
+                self.queue(job, false);
             }
         }
     }
 
-    fn shown(&mut self) -> String {
-        self.shown
-            .get_or_insert_with(|| display_path(&self.job.file, self.manifest_dir))
-            .clone()
-    }
-
-    fn relative(&self, path: &Path) -> String {
-        display_path(path, self.manifest_dir)
+    fn shown(&mut self) -> Arc<str> {
+        Arc::clone(
+            self.shown
+                .get_or_insert_with(|| display_path(&self.job.file, self.manifest_dir).into()),
+        )
     }
 
     fn missing(&mut self, decl: &ModDecl, active: bool, candidates: &str) {
@@ -630,7 +635,7 @@ impl Eval<'_> {
     }
 
     fn error(&mut self, decl: &ModDecl, message: String) {
-        let file = self.shown();
+        let file = self.shown().to_string();
         self.outcome.errors.push(ScanError::new(
             file,
             Some((decl.line, decl.column)),
@@ -649,7 +654,7 @@ impl Eval<'_> {
         // Only `#[path]` can lead back to an enclosing file.
         if via_path && ancestors.contains(&child.file) {
             if child.active {
-                let shown = self.shown();
+                let shown = self.shown().to_string();
                 self.outcome.errors.push(ScanError::new(
                     shown,
                     None,
@@ -668,7 +673,7 @@ impl Eval<'_> {
     fn annotation(&mut self, annotation: &Annotation, module: &str, active: bool, cfg: &[Pred]) {
         let active = active && self.cfg.holds_all(&annotation.cfg);
         let provenance = Provenance {
-            file: self.shown(),
+            file: self.shown().to_string(),
             line: annotation.line,
             column: annotation.column,
             module_path: module.to_owned(),
