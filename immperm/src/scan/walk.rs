@@ -222,12 +222,17 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         files_read: files,
         stats,
     };
-    let key = |found: &Found| {
-        let p = &found.provenance;
-        (p.file.clone(), p.line, p.column, p.module_path.clone())
+    let order = |a: &Found, b: &Found| {
+        let (a, b) = (&a.provenance, &b.provenance);
+        (&a.file, a.line, a.column, &a.module_path).cmp(&(
+            &b.file,
+            b.line,
+            b.column,
+            &b.module_path,
+        ))
     };
-    scan.found.sort_by_key(key);
-    scan.excluded.sort_by_key(key);
+    scan.found.sort_by(order);
+    scan.excluded.sort_by(order);
     scan.unresolved
         .sort_by(|a, b| a.provenance.cmp(&b.provenance));
     scan.files_read
