@@ -15,19 +15,31 @@ use super::{
 };
 use crate::catalog::Mode;
 
-/// Where the files of a module's `mod name;` declarations are looked up (rustc's
-/// "directory ownership"): `dir`, or `dir/<relative>` for a non-`mod.rs` file.
+/// Where the files of a module's declarations are looked up (rustc's "directory
+/// ownership"): `#[path]` relative to `dir`, `mod name;` in `base`, which is `dir` for
+/// `mod.rs`, crate roots and `#[path]` files, and `dir/<name>` for a `name.rs` file.
 #[derive(Clone, Debug)]
 struct Owner {
     dir: PathBuf,
-    relative: Option<String>,
+    base: PathBuf,
 }
 
 impl Owner {
-    fn base(&self) -> PathBuf {
-        match &self.relative {
-            Some(name) => self.dir.join(name),
-            None => self.dir.clone(),
+    /// The owner of the modules a file declares.
+    fn of(file: &Path, flat: bool) -> Self {
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = match file.file_stem() {
+            Some(name) if flat => dir.join(name),
+            _ => dir.clone(),
+        };
+        Self { dir, base }
+    }
+
+    /// The owner of an inline module's declarations.
+    fn inline(dir: PathBuf) -> Self {
+        Self {
+            base: dir.clone(),
+            dir,
         }
     }
 }
@@ -37,7 +49,9 @@ impl Owner {
 struct Job {
     file: PathBuf,
     module: String,
-    owner: Owner,
+    /// A `name.rs` module file, whose modules are in `name/` (see [`Owner`]); the owner is
+    /// made from the file when the file declares modules.
+    flat: bool,
     /// Whether every cfg on the way here holds.
     active: bool,
     /// The cfg predicates on the way here.
@@ -63,11 +77,11 @@ struct Site {
 }
 
 impl Job {
-    fn new(file: PathBuf, module: String, owner: Owner, active: bool, cfg: Vec<Pred>) -> Self {
+    fn new(file: PathBuf, module: String, active: bool, cfg: Vec<Pred>) -> Self {
         Self {
             file,
             module,
-            owner,
+            flat: false,
             active,
             cfg,
             ancestors: None,
@@ -269,10 +283,7 @@ fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanErr
     Ok(paths
         .into_iter()
         .map(|file| Job {
-            owner: Owner {
-                dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
-                relative: None,
-            },
+            flat: false,
             file,
             module: "crate".to_owned(),
             active: true,
@@ -379,11 +390,15 @@ fn locate(mut job: Job, manifest_dir: &Path) -> Result<Job, (PathBuf, Option<Sca
     let Some(site) = &job.site else {
         return Ok(job);
     };
-    let dir = job.file.with_extension("");
-    if !dir.is_dir() {
+    // `name`, without a copy of the path: at opt-level 0 every allocation shows.
+    job.file.set_extension("");
+    let is_dir = job.file.is_dir();
+    let dir = is_dir.then(|| job.file.clone());
+    job.file.set_extension("rs");
+    let Some(dir) = dir else {
         job.leaf = true;
         return Ok(job);
-    }
+    };
     let nested = dir.join("mod.rs");
     let name = job.module.rsplit("::").next().unwrap_or_default();
     let shown = |path: &Path| display_path(path, manifest_dir);
@@ -391,10 +406,7 @@ fn locate(mut job: Job, manifest_dir: &Path) -> Result<Job, (PathBuf, Option<Sca
         (true, false) => return Ok(job),
         (false, true) => {
             job.file = nested;
-            job.owner = Owner {
-                dir,
-                relative: None,
-            };
+            job.flat = false;
             return Ok(job);
         }
         (true, true) => format!(
@@ -480,18 +492,21 @@ fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut 
         }
     };
     outcome.kind = Some(summary.kind);
-    let mut eval = Eval {
-        chain: None,
-        cfg: &shared.options.cfg,
-        manifest_dir,
-        job,
-        shown: None,
-        outcome,
-    };
-    let active = job.active && eval.cfg.holds_all(&summary.cfg);
-    let mut conditions = job.cfg.clone();
-    conditions.extend(summary.cfg.iter().cloned());
-    eval.nodes(&summary.items, &job.module, &job.owner, active, &conditions);
+    if !summary.items.is_empty() {
+        let mut eval = Eval {
+            chain: None,
+            cfg: &shared.options.cfg,
+            manifest_dir,
+            job,
+            shown: None,
+            outcome,
+        };
+        let active = job.active && eval.cfg.holds_all(&summary.cfg);
+        let mut conditions = job.cfg.clone();
+        conditions.extend(summary.cfg.iter().cloned());
+        let owner = Owner::of(&job.file, job.flat);
+        eval.nodes(&summary.items, &job.module, &owner, active, &conditions);
+    }
     match (stamp, key, summary) {
         (Some(stamp), Some(key), Cow::Owned(summary)) => {
             let leaf = job.leaf;
@@ -570,7 +585,10 @@ impl Eval<'_> {
         let active = active && self.cfg.holds_all(&decl.cfg);
         let mut conditions = cfg.to_vec();
         conditions.extend(decl.cfg.iter().cloned());
-        let module = format!("{parent}::{}", decl.name);
+        let mut module = String::with_capacity(parent.len() + 2 + decl.name.len());
+        module.push_str(parent);
+        module.push_str("::");
+        module.push_str(&decl.name);
         let path = decl
             .paths
             .iter()
@@ -579,42 +597,28 @@ impl Eval<'_> {
         match (&decl.body, path) {
             (Some(body), Some(path)) => {
                 // For historical reasons, `#[path]` on an inline module names its directory.
-                let owner = Owner {
-                    dir: normalize(&owner.dir.join(path)),
-                    relative: None,
-                };
+                let owner = Owner::inline(normalize(&owner.dir.join(path)));
                 self.nodes(body, &module, &owner, active, &conditions);
             }
             (Some(body), None) => {
-                let owner = Owner {
-                    dir: owner.base().join(&decl.name),
-                    relative: None,
-                };
+                let owner = Owner::inline(owner.base.join(&decl.name));
                 self.nodes(body, &module, &owner, active, &conditions);
             }
             (None, Some(path)) => {
                 // `#[path]` files own their directory, like `mod.rs` files.
                 let file = normalize(&owner.dir.join(path));
-                let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
                 if !file.is_file() {
                     self.missing(decl, active, &format!("`{path}` (from `#[path]`)"));
                     return;
                 }
-                let owner = Owner {
-                    dir,
-                    relative: None,
-                };
-                self.queue(Job::new(file, module, owner, active, conditions), true);
+                self.queue(Job::new(file, module, active, conditions), true);
             }
             (None, None) => {
                 // `name.rs` or `name/mod.rs`: decided when the module is processed.
-                let mut file = owner.base().join(&decl.name);
+                let mut file = owner.base.join(&decl.name);
                 file.as_mut_os_string().push(".rs");
-                let owner = Owner {
-                    dir: owner.base(),
-                    relative: Some(decl.name.clone()),
-                };
-                let mut job = Job::new(file, module, owner, active, conditions);
+                let mut job = Job::new(file, module, active, conditions);
+                job.flat = true;
                 job.site = Some(Site {
                     file: self.shown(),
                     line: decl.line,
