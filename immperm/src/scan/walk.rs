@@ -3,6 +3,7 @@
 //! cfg set, and the files of the modules it declares are queued.
 
 use std::borrow::Cow;
+use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
@@ -383,22 +384,15 @@ fn process(job: Job, shared: &Shared<'_>, manifest_dir: &Path) -> (PathBuf, Outc
 }
 
 /// Decides which file a `mod name;` module is, the way rustc does: `name.rs`, or
-/// `name/mod.rs`, but not both. One `stat` of `name/` settles the usual case (no such
-/// directory: the module is `name.rs`, a leaf); reading `name.rs` then finds out whether it
-/// exists. The error, when the module is active, is reported at the declaration.
+/// `name/mod.rs`, but not both. Without a `name/` directory (a leaf, known from the
+/// declaring directory's listing) the module is `name.rs`, and reading it finds out whether
+/// it exists; with one, two `stat`s decide. The error, when the module is active, is
+/// reported at the declaration.
 fn locate(mut job: Job, manifest_dir: &Path) -> Result<Job, (PathBuf, Option<ScanError>, bool)> {
-    let Some(site) = &job.site else {
+    let Some(site) = job.site.as_ref().filter(|_| !job.leaf) else {
         return Ok(job);
     };
-    // `name`, without a copy of the path: at opt-level 0 every allocation shows.
-    job.file.set_extension("");
-    let is_dir = job.file.is_dir();
-    let dir = is_dir.then(|| job.file.clone());
-    job.file.set_extension("rs");
-    let Some(dir) = dir else {
-        job.leaf = true;
-        return Ok(job);
-    };
+    let dir = job.file.with_extension("");
     let nested = dir.join("mod.rs");
     let name = job.module.rsplit("::").next().unwrap_or_default();
     let shown = |path: &Path| display_path(path, manifest_dir);
@@ -495,6 +489,7 @@ fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut 
     if !summary.items.is_empty() {
         let mut eval = Eval {
             chain: None,
+            subdirs: None,
             cfg: &shared.options.cfg,
             manifest_dir,
             job,
@@ -540,6 +535,24 @@ fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, String)> {
     Ok((stamp, text))
 }
 
+/// The names of the subdirectories of `dir` (symbolic links to directories included),
+/// sorted; the entries' types come with the listing, so only links cost a `stat`.
+fn subdirectories(dir: &Path) -> Vec<OsString> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let is_dir = match entry.file_type() {
+            Ok(kind) if kind.is_symlink() => entry.path().is_dir(),
+            Ok(kind) => kind.is_dir(),
+            Err(_) => false,
+        };
+        if is_dir {
+            names.push(entry.file_name());
+        }
+    }
+    names.sort_unstable();
+    names
+}
+
 /// A chain of enclosing module files.
 #[derive(Debug)]
 struct Ancestor {
@@ -563,6 +576,9 @@ impl Ancestor {
 struct Eval<'a> {
     /// This file as an ancestor of the modules it declares, made when first needed.
     chain: Option<Arc<Ancestor>>,
+    /// The directory modules were last looked up in and its subdirectories (sorted names):
+    /// the declarations of one file share it, so one listing replaces a `stat` per module.
+    subdirs: Option<(PathBuf, Vec<OsString>)>,
     cfg: &'a CfgSet,
     manifest_dir: &'a Path,
     job: &'a Job,
@@ -617,8 +633,10 @@ impl Eval<'_> {
                 // `name.rs` or `name/mod.rs`: decided when the module is processed.
                 let mut file = owner.base.join(&decl.name);
                 file.as_mut_os_string().push(".rs");
+                let nested_dir = self.has_subdir(&owner.base, &decl.name);
                 let mut job = Job::new(file, module, active, conditions);
                 job.flat = true;
+                job.leaf = !nested_dir;
                 job.site = Some(Site {
                     file: self.shown(),
                     line: decl.line,
@@ -627,6 +645,18 @@ impl Eval<'_> {
                 self.queue(job, false);
             }
         }
+    }
+
+    /// Whether `base` has a subdirectory `name`.
+    fn has_subdir(&mut self, base: &Path, name: &str) -> bool {
+        if self.subdirs.as_ref().is_none_or(|(dir, _)| dir != base) {
+            self.subdirs = Some((base.to_path_buf(), subdirectories(base)));
+        }
+        self.subdirs.as_ref().is_some_and(|(_, names)| {
+            names
+                .binary_search_by(|entry| entry.as_os_str().cmp(OsStr::new(name)))
+                .is_ok()
+        })
     }
 
     fn shown(&mut self) -> Arc<str> {
