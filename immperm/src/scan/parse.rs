@@ -77,14 +77,14 @@ fn attributes(text: &str) -> Attributes {
 fn attribute_path(bytes: &[u8], at: usize) -> (&[u8], usize) {
     // The usual shape, `#[name` followed by `(`, `]` or `=`, costs a few comparisons: at
     // opt-level 0 the general reading below is several times slower per attribute.
-    if bytes.get(at) == Some(&b'[') {
-        let start = at + 1;
-        let mut end = start;
-        while let Some(b'a'..=b'z' | b'_') = bytes.get(end) {
-            end += 1;
+    if let Some([b'[', name @ ..]) = bytes.get(at..) {
+        let mut rest = name;
+        while let [b'a'..=b'z' | b'_', tail @ ..] = rest {
+            rest = tail;
         }
-        if end > start && matches!(bytes.get(end), Some(b'(' | b']' | b'=')) {
-            return (bytes.get(start..end).unwrap_or_default(), 1);
+        let length = name.len() - rest.len();
+        if length > 0 && matches!(rest, [b'(' | b']' | b'=', ..]) {
+            return (name.get(..length).unwrap_or_default(), 1);
         }
     }
     let mut at = skip_space(bytes, at);

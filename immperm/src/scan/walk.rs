@@ -141,10 +141,19 @@ impl Gathered {
         if !outcome.absent {
             self.files.push(file);
         }
-        self.found.extend(outcome.found);
-        self.excluded.extend(outcome.excluded);
-        self.unresolved.extend(outcome.unresolved);
-        self.errors.extend(outcome.errors);
+        // Most files contribute none of these: at opt-level 0 even an empty `extend` shows.
+        if !outcome.found.is_empty() {
+            self.found.extend(outcome.found);
+        }
+        if !outcome.excluded.is_empty() {
+            self.excluded.extend(outcome.excluded);
+        }
+        if !outcome.unresolved.is_empty() {
+            self.unresolved.extend(outcome.unresolved);
+        }
+        if !outcome.errors.is_empty() {
+            self.errors.extend(outcome.errors);
+        }
         let stats = &mut self.stats;
         match (outcome.cached, outcome.kind) {
             (true, _) => stats.cached += 1,
@@ -153,8 +162,12 @@ impl Gathered {
             (false, Some(Kind::Read)) => stats.read += 1,
             (false, None) => {}
         }
-        self.fresh.extend(outcome.entry);
-        self.hits.extend(outcome.hit);
+        if let Some(entry) = outcome.entry {
+            self.fresh.push(entry);
+        }
+        if let Some(hit) = outcome.hit {
+            self.hits.push(hit);
+        }
     }
 
     fn merge(&mut self, other: Self) {
