@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use super::cache::{Cache, Entry, Stamp};
@@ -201,10 +202,11 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         jobs: roots,
     });
     let ready = Condvar::new();
+    let hungry = AtomicUsize::new(0);
     let mut gathered = Gathered::default();
     std::thread::scope(|scope| {
         let threads: Vec<_> = (0..options.threads.max(1))
-            .map(|_| scope.spawn(|| work(&queue, &ready, &shared, &manifest_dir)))
+            .map(|_| scope.spawn(|| work(&queue, &ready, &hungry, &shared, &manifest_dir)))
             .collect();
         for thread in threads {
             // A thread that panicked lost its files (and released the others, see
@@ -309,53 +311,65 @@ fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanErr
         .collect())
 }
 
-/// Takes jobs from the queue a few at a time (one lock for several files; the rest are left
-/// for the other threads) until every queued module is done.
+/// Works through the module tree depth first from the thread's own stack of jobs: the
+/// children of a file are pushed there, so most jobs are done (and their memory freed) by
+/// the thread that made them, near the files it just read. A thread that runs out takes a
+/// few jobs from the shared queue or waits; a thread with work gives half of it to the
+/// queue when another is waiting (`hungry`), checked once per file without the lock.
 fn work(
     queue: &Mutex<Queue>,
     ready: &Condvar,
+    hungry: &AtomicUsize,
     shared: &Shared<'_>,
     manifest_dir: &Path,
 ) -> Gathered {
     let mut gathered = Gathered::default();
-    let mut batch = Vec::new();
-    let mut children = Vec::new();
+    let mut local: Vec<Job> = Vec::new();
+    let mut created = 0;
     let mut done = 0;
     let threads = shared.options.threads.max(1);
     let _release = Release { queue, ready };
     loop {
         {
             let mut state = queue.lock().unwrap_or_else(PoisonError::into_inner);
-            state.pending += children.len();
-            state.pending -= done;
-            done = 0;
-            let woke = !children.is_empty() || state.pending == 0;
-            state.jobs.append(&mut children);
-            if woke {
+            // Saturating: a thread that panicked (see `Release`) zeroed the count.
+            state.pending = (state.pending + created).saturating_sub(done);
+            (created, done) = (0, 0);
+            if hungry.load(Ordering::Relaxed) > 0 && local.len() > 1 {
+                // The oldest jobs are the nearest the root: the most work per job given.
+                state.jobs.extend(local.drain(..local.len() / 2));
                 ready.notify_all();
             }
-            loop {
+            while local.is_empty() {
                 if !state.jobs.is_empty() {
                     let take = (state.jobs.len() / threads).clamp(1, BATCH);
                     let from = state.jobs.len() - take;
-                    batch.extend(state.jobs.drain(from..));
+                    local.extend(state.jobs.drain(from..));
                     break;
                 }
                 if state.pending == 0 {
+                    ready.notify_all();
                     return gathered;
                 }
+                hungry.fetch_add(1, Ordering::Relaxed);
                 state = ready.wait(state).unwrap_or_else(PoisonError::into_inner);
+                hungry.fetch_sub(1, Ordering::Relaxed);
             }
         }
-        for job in batch.drain(..) {
+        for _ in 0..BATCH {
+            let Some(job) = local.pop() else { break };
             let (file, mut outcome) = process(job, shared, manifest_dir);
             if !outcome.cached && matches!(outcome.kind, Some(Kind::Light | Kind::Full)) {
                 // Spans of tokenized files are no longer needed; free proc-macro2's source map.
                 proc_macro2::extra::invalidate_current_thread_spans();
             }
-            children.append(&mut outcome.children);
+            created += outcome.children.len();
+            local.append(&mut outcome.children);
             gathered.add(file, outcome);
             done += 1;
+            if hungry.load(Ordering::Relaxed) > 0 {
+                break;
+            }
         }
     }
 }
@@ -378,7 +392,7 @@ impl Drop for Release<'_> {
     }
 }
 
-/// The most jobs a thread takes at once.
+/// The most jobs a thread takes from the queue at once, and does between two looks at it.
 const BATCH: usize = 16;
 
 /// Reads the file of `job`; returns the file (for `mod name;`, the one it turned out to be).
