@@ -267,7 +267,9 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         .sort_by(|a, b| a.provenance.cmp(&b.provenance));
     scan.files_read
         .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-    scan.files_read.dedup();
+    // By bytes: `Path`'s own equality compares components, several times slower here.
+    scan.files_read
+        .dedup_by(|a, b| a.as_os_str().as_encoded_bytes() == b.as_os_str().as_encoded_bytes());
     Ok(scan)
 }
 
