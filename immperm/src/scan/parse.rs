@@ -23,20 +23,21 @@ pub(crate) struct ParseFailure {
 /// How much work `text` needs: a full parse when it has a `requires_imm` attribute, a token
 /// scan when it may declare a file module (`mod name;`), otherwise none.
 ///
-/// Build scripts run unoptimised, so the searches go through `str::find(char)`, whose inner
-/// byte search is the standard library's optimised `memchr`: each looks for a rare byte and
-/// checks the text around it. An annotation is an attribute, so the first search is for `#`
-/// (rare in Rust), reading each attribute's path; only `cfg_attr` needs a search of the
-/// whole text for `requires_imm`.
+/// Build scripts run unoptimised, so the searches go through [`find_byte`], whose byte
+/// search is compiled optimised in the standard library: each looks for a rare byte and
+/// checks the bytes around it. An annotation is an attribute, so the first search is for
+/// `#` (rare in Rust), reading each attribute's path; only `cfg_attr` needs a search of the
+/// whole text for `requires_imm`. The bytes need not be UTF-8 here: only the files that are
+/// parsed are checked (a file the compiler cannot read fails the build anyway).
 ///
 /// A `leaf` (a `name.rs` file without a `name/` directory) can only declare file modules
 /// through `#[path]`, so the search for declarations (anchored on `;`, which is frequent)
 /// runs for a leaf only when it has a `path` or `cfg_attr` attribute.
-pub(crate) fn kind_of(text: &str, leaf: bool) -> Kind {
-    let attributes = attributes(text);
-    if attributes.annotation || (attributes.cfg_attr && mentions_attribute(text)) {
+pub(crate) fn kind_of(bytes: &[u8], leaf: bool) -> Kind {
+    let attributes = attributes(bytes);
+    if attributes.annotation || (attributes.cfg_attr && mentions_attribute(bytes)) {
         Kind::Full
-    } else if (!leaf || attributes.path || attributes.cfg_attr) && declares_file_module(text) {
+    } else if (!leaf || attributes.path || attributes.cfg_attr) && declares_file_module(bytes) {
         Kind::Light
     } else {
         Kind::Read
@@ -54,10 +55,22 @@ struct Attributes {
     cfg_attr: bool,
 }
 
-fn attributes(text: &str) -> Attributes {
-    let bytes = text.as_bytes();
+/// The position of the first `byte` of `bytes` at or after `from`. The search is
+/// `BufRead::skip_until` on the slice, whose loop is the C library's `memchr`: optimised
+/// whatever the build script's opt-level, and it needs no UTF-8 text.
+fn find_byte(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
+    use std::io::BufRead as _;
+    let mut rest = bytes.get(from..)?;
+    let skipped = rest.skip_until(byte).ok()?;
+    let at = (from + skipped).checked_sub(1)?;
+    (skipped > 0 && bytes.get(at) == Some(&byte)).then_some(at)
+}
+
+fn attributes(bytes: &[u8]) -> Attributes {
     let mut found = Attributes::default();
-    for (pound, _) in text.match_indices('#') {
+    let mut from = 0;
+    while let Some(pound) = find_byte(bytes, from, b'#') {
+        from = pound + 1;
         let (name, segments) = attribute_path(bytes, pound + 1);
         match name {
             b"requires_imm" => {
@@ -129,13 +142,11 @@ fn skip_space(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Whether `text` contains `requires_imm` anywhere (code, comments or strings).
-fn mentions_attribute(text: &str) -> bool {
+/// Whether `bytes` contain `requires_imm` anywhere (code, comments or strings).
+fn mentions_attribute(bytes: &[u8]) -> bool {
     const NEEDLE: &[u8] = b"requires_imm";
-    let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find('q')) {
-        let at = from + found;
+    while let Some(at) = find_byte(bytes, from, b'q') {
         if at >= 2 && bytes.get(at - 2..at - 2 + NEEDLE.len()) == Some(NEEDLE) {
             return true;
         }
@@ -148,11 +159,9 @@ fn mentions_attribute(text: &str) -> bool {
 /// another file: whitespace and block comments may sit between the parts (a line comment
 /// between the name and the `;` is not recognised). Matches inside comments and strings are
 /// false positives, which only cost a token scan.
-fn declares_file_module(text: &str) -> bool {
-    let bytes = text.as_bytes();
+fn declares_file_module(bytes: &[u8]) -> bool {
     let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find(';')) {
-        let semicolon = from + found;
+    while let Some(semicolon) = find_byte(bytes, from, b';') {
         from = semicolon + 1;
         // Most `;` follow `)`, `]` or a literal: reject them before any other work.
         match bytes.get(semicolon.wrapping_sub(1)) {
@@ -210,12 +219,28 @@ fn skip_trivia_back(text: &[u8], mut end: usize) -> usize {
     }
 }
 
-/// Reads `text` according to its kind.
-pub(crate) fn summarize(text: &str, leaf: bool) -> Result<Summary, ParseFailure> {
-    match kind_of(text, leaf) {
-        Kind::Read => Ok(Summary::read()),
-        Kind::Light => light(text),
-        Kind::Full => full(text),
+/// Reads a file's bytes according to their kind; those to be tokenized or parsed must be
+/// UTF-8.
+pub(crate) fn summarize(bytes: &[u8], leaf: bool) -> Result<Summary, ParseFailure> {
+    let kind = kind_of(bytes, leaf);
+    if kind == Kind::Read {
+        return Ok(Summary::read());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        // The position of the first byte that is not UTF-8, in the valid text before it.
+        let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = valid.rfind('\n').map_or(0, |newline| newline + 1);
+        ParseFailure {
+            line: valid.matches('\n').count() + 1,
+            column: valid.get(line_start..).map_or(0, |s| s.chars().count()) + 1,
+            message: "the file is not UTF-8".to_owned(),
+        }
+    })?;
+    if kind == Kind::Light {
+        light(text)
+    } else {
+        full(text)
     }
 }
 
@@ -775,70 +800,81 @@ fn light_items(trees: &[TokenTree]) -> (Vec<Pred>, Vec<Node>) {
 mod tests {
     use super::*;
 
+    fn kind(text: &str, leaf: bool) -> Kind {
+        kind_of(text.as_bytes(), leaf)
+    }
+
+    #[test]
+    fn bytes_are_found_from_a_position() {
+        let bytes = b"#a;#";
+        assert_eq!(find_byte(bytes, 0, b'#'), Some(0));
+        assert_eq!(find_byte(bytes, 1, b'#'), Some(3));
+        assert_eq!(find_byte(bytes, 3, b'#'), Some(3));
+        assert_eq!(find_byte(bytes, 4, b'#'), None);
+        assert_eq!(find_byte(bytes, 9, b'#'), None);
+        assert_eq!(find_byte(bytes, 0, b';'), Some(2));
+        assert_eq!(find_byte(bytes, 0, b'q'), None);
+        assert_eq!(find_byte(b"", 0, b'q'), None);
+    }
+
     #[test]
     fn the_prefilter_sorts_files_by_the_work_they_need() {
-        assert_eq!(kind_of("fn f() {}\n", false), Kind::Read);
-        assert_eq!(kind_of("#[cfg(test)]\nmod tests {\n}\n", false), Kind::Read);
-        assert_eq!(kind_of("let model = 1; // mod x;", false), Kind::Light);
-        assert_eq!(kind_of("mod a;", false), Kind::Light);
-        assert_eq!(kind_of("pub mod media;", false), Kind::Light);
-        assert_eq!(kind_of("mod /* c */ r#type /* d */ ;", false), Kind::Light);
-        assert_eq!(kind_of("mod\n    media\n;", false), Kind::Light);
-        assert_eq!(kind_of("fn mod_x() {} mode;", false), Kind::Read);
-        assert_eq!(kind_of("let x = commod y;", false), Kind::Read);
-        assert_eq!(kind_of("let x = mod;", false), Kind::Read);
+        assert_eq!(kind("fn f() {}\n", false), Kind::Read);
+        assert_eq!(kind("#[cfg(test)]\nmod tests {\n}\n", false), Kind::Read);
+        assert_eq!(kind("let model = 1; // mod x;", false), Kind::Light);
+        assert_eq!(kind("mod a;", false), Kind::Light);
+        assert_eq!(kind("pub mod media;", false), Kind::Light);
+        assert_eq!(kind("mod /* c */ r#type /* d */ ;", false), Kind::Light);
+        assert_eq!(kind("mod\n    media\n;", false), Kind::Light);
+        assert_eq!(kind("fn mod_x() {} mode;", false), Kind::Read);
+        assert_eq!(kind("let x = commod y;", false), Kind::Read);
+        assert_eq!(kind("let x = mod;", false), Kind::Read);
         assert_eq!(
-            kind_of("#[immperm::requires_imm(op = \"x\")] fn f() {}", false),
+            kind("#[immperm::requires_imm(op = \"x\")] fn f() {}", false),
             Kind::Full
         );
-        assert_eq!(kind_of("// requires_imm", false), Kind::Read);
-        assert_eq!(kind_of("use immperm::requires_imm;", false), Kind::Read);
+        assert_eq!(kind("// requires_imm", false), Kind::Read);
+        assert_eq!(kind("use immperm::requires_imm;", false), Kind::Read);
         assert_eq!(
-            kind_of("# [ :: immperm :: requires_imm ( op = \"x\")]", false),
-            Kind::Full
-        );
-        assert_eq!(
-            kind_of("#[cfg_attr(unix, requires_imm(op = \"x\"))]", true),
+            kind("# [ :: immperm :: requires_imm ( op = \"x\")]", false),
             Kind::Full
         );
         assert_eq!(
-            kind_of("#[cfg_attr(unix, derive(Debug))] mod a;", true),
+            kind("#[cfg_attr(unix, requires_imm(op = \"x\"))]", true),
+            Kind::Full
+        );
+        assert_eq!(
+            kind("#[cfg_attr(unix, derive(Debug))] mod a;", true),
             Kind::Light
         );
-        assert_eq!(kind_of("let q = requires_im; req", false), Kind::Read);
+        assert_eq!(kind("let q = requires_im; req", false), Kind::Read);
         // A leaf declares file modules only through `#[path]`.
-        assert_eq!(kind_of("mod a;", true), Kind::Read);
+        assert_eq!(kind("mod a;", true), Kind::Read);
+        assert_eq!(kind("#[derive(Debug)] struct S; mod a;", true), Kind::Read);
+        assert_eq!(kind("# [ path = \"x.rs\"]\nmod a;", true), Kind::Light);
         assert_eq!(
-            kind_of("#[derive(Debug)] struct S; mod a;", true),
-            Kind::Read
-        );
-        assert_eq!(kind_of("# [ path = \"x.rs\"]\nmod a;", true), Kind::Light);
-        assert_eq!(
-            kind_of("#[cfg_attr(unix, path = \"x.rs\")] mod a;", true),
+            kind("#[cfg_attr(unix, path = \"x.rs\")] mod a;", true),
             Kind::Light
         );
-        assert_eq!(kind_of("#! [path = \"x.rs\"] mod a;", true), Kind::Light);
-        assert_eq!(kind_of("#[path = \"x.rs\"] struct S;", true), Kind::Read);
+        assert_eq!(kind("#! [path = \"x.rs\"] mod a;", true), Kind::Light);
+        assert_eq!(kind("#[path = \"x.rs\"] struct S;", true), Kind::Read);
         // The compact shapes (`#[name(`, `#[name]`, `#[name=`) are read by the short path.
-        assert_eq!(kind_of("#[path=\"x.rs\"]\nmod a;", true), Kind::Light);
+        assert_eq!(kind("#[path=\"x.rs\"]\nmod a;", true), Kind::Light);
         assert_eq!(
-            kind_of("#[requires_imm(op=\"x\")] fn f() {}", true),
+            kind("#[requires_imm(op=\"x\")] fn f() {}", true),
             Kind::Full
         );
-        assert_eq!(kind_of("#[requires_imm] fn f() {}", true), Kind::Full);
+        assert_eq!(kind("#[requires_imm] fn f() {}", true), Kind::Full);
         assert_eq!(
-            kind_of("#[cfg_attr(unix,path=\"x.rs\")] mod a;", true),
+            kind("#[cfg_attr(unix,path=\"x.rs\")] mod a;", true),
             Kind::Light
         );
+        assert_eq!(kind("#[requires_imm_not(x)] fn f() {}", true), Kind::Read);
+        assert_eq!(kind("#[pathx(x)] mod a;", true), Kind::Read);
+        assert_eq!(kind("#[Path(x)] mod a;", true), Kind::Read);
+        assert_eq!(kind("#[path2(x)] mod a;", true), Kind::Read);
         assert_eq!(
-            kind_of("#[requires_imm_not(x)] fn f() {}", true),
-            Kind::Read
-        );
-        assert_eq!(kind_of("#[pathx(x)] mod a;", true), Kind::Read);
-        assert_eq!(kind_of("#[Path(x)] mod a;", true), Kind::Read);
-        assert_eq!(kind_of("#[path2(x)] mod a;", true), Kind::Read);
-        assert_eq!(
-            kind_of("#[requires_imm(op = \"x\")] fn f() {}", true),
+            kind("#[requires_imm(op = \"x\")] fn f() {}", true),
             Kind::Full
         );
     }

@@ -27,7 +27,7 @@ impl Fixture {
         fixture
     }
 
-    fn write(&self, path: &str, text: &str) {
+    fn write(&self, path: &str, text: impl AsRef<[u8]>) {
         let path = self.dir.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
@@ -398,6 +398,28 @@ fn missing_and_ambiguous_module_files_are_errors_at_the_declaration() {
     );
     let empty = Fixture::new(&[("Cargo.toml", "")]);
     assert!(empty.error().starts_with("no crate root in "));
+}
+
+#[test]
+fn a_module_file_that_is_not_utf8_is_an_error_where_it_stops_being_text() {
+    let fixture = Fixture::new(&[("src/lib.rs", "mod a;\n")]);
+    // Only read: the compiler rejects it, so the scan need not.
+    fixture.write("src/a.rs", b"// caf\xe9\nfn f() {}\n");
+    assert!(fixture.scan().found.is_empty());
+    // Tokenized: reported with its position.
+    fixture.write("src/lib.rs", b"mod a;\n// \xff\n");
+    assert_eq!(
+        fixture.error(),
+        "src/lib.rs:2:4: cannot parse this file: the file is not UTF-8"
+    );
+    fixture.write(
+        "src/lib.rs",
+        b"mod a;\n#[requires_imm(op = \"video/info\")] fn f() { \"\xff\"; }\n",
+    );
+    assert_eq!(
+        fixture.error(),
+        "src/lib.rs:2:46: cannot parse this file: the file is not UTF-8"
+    );
 }
 
 #[test]

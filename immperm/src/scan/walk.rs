@@ -549,19 +549,17 @@ fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut 
     }
 }
 
-/// The text of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
+/// The bytes of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
 /// `Read` loop: its body is compiled once, optimised, in the standard library, while generic
-/// readers would be compiled here at the build script's opt-level 0.
-fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, String)> {
+/// readers would be compiled here at the build script's opt-level 0. Only the files that are
+/// parsed are checked for UTF-8 (see `parse::summarize`).
+fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, Vec<u8>)> {
     let stamp = if stamp {
         Stamp::of(&std::fs::metadata(path)?)
     } else {
         None
     };
-    let bytes = std::fs::read(path)?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| std::io::Error::other("the file is not UTF-8"))?;
-    Ok((stamp, text))
+    Ok((stamp, std::fs::read(path)?))
 }
 
 /// The names of the subdirectories of `dir` (symbolic links to directories included),
