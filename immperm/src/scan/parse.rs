@@ -23,7 +23,7 @@ pub(crate) struct ParseFailure {
 /// How much work `text` needs: a full parse when it has a `requires_imm` attribute, a token
 /// scan when it may declare a file module (`mod name;`), otherwise none.
 ///
-/// Build scripts run unoptimised, so the searches go through [`find_byte`], whose byte
+/// Build scripts run unoptimised, so the searches go through [`skip_past`], whose byte
 /// search is compiled optimised in the standard library: each looks for a rare byte and
 /// checks the bytes around it. An annotation is an attribute, so the first search is for
 /// `#` (rare in Rust), reading each attribute's path; only `cfg_attr` needs a search of the
@@ -55,23 +55,31 @@ struct Attributes {
     cfg_attr: bool,
 }
 
-/// The position of the first `byte` of `bytes` at or after `from`. The search is
-/// `BufRead::skip_until` on the slice, whose loop is the C library's `memchr`: optimised
-/// whatever the build script's opt-level, and it needs no UTF-8 text.
-fn find_byte(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
+/// Advances `rest` past the next `byte`; `false` when there is none (`rest` is then empty).
+/// The search is `BufRead::skip_until` on the slice, whose loop is the C library's `memchr`:
+/// optimised whatever the build script's opt-level, and it needs no UTF-8 text. Slice
+/// patterns rather than method calls around it: at opt-level 0 each call shows, and this
+/// runs for every `#`, `;` and `q` of a crate.
+fn skip_past(rest: &mut &[u8], byte: u8) -> bool {
     use std::io::BufRead as _;
-    let mut rest = bytes.get(from..)?;
-    let skipped = rest.skip_until(byte).ok()?;
-    let at = (from + skipped).checked_sub(1)?;
-    (skipped > 0 && bytes.get(at) == Some(&byte)).then_some(at)
+    let before = *rest;
+    if rest.skip_until(byte).is_err() {
+        return false;
+    }
+    match (*rest, before) {
+        // Stopped before the end: at the byte.
+        ([_, ..], _) => true,
+        // Ran to the end: found only if the last byte was it.
+        ([], [.., last]) => *last == byte,
+        ([], []) => false,
+    }
 }
 
 fn attributes(bytes: &[u8]) -> Attributes {
     let mut found = Attributes::default();
-    let mut from = 0;
-    while let Some(pound) = find_byte(bytes, from, b'#') {
-        from = pound + 1;
-        let (name, segments) = attribute_path(bytes, pound + 1);
+    let mut rest = bytes;
+    while skip_past(&mut rest, b'#') {
+        let (name, segments) = attribute_path(bytes, bytes.len() - rest.len());
         match name {
             b"requires_imm" => {
                 found.annotation = true;
@@ -145,12 +153,16 @@ fn skip_space(bytes: &[u8], mut at: usize) -> usize {
 /// Whether `bytes` contain `requires_imm` anywhere (code, comments or strings).
 fn mentions_attribute(bytes: &[u8]) -> bool {
     const NEEDLE: &[u8] = b"requires_imm";
-    let mut from = 0;
-    while let Some(at) = find_byte(bytes, from, b'q') {
-        if at >= 2 && bytes.get(at - 2..at - 2 + NEEDLE.len()) == Some(NEEDLE) {
+    let mut rest = bytes;
+    while skip_past(&mut rest, b'q') {
+        // `q` is the third byte of the needle.
+        let start = (bytes.len() - rest.len()).wrapping_sub(3);
+        if bytes
+            .get(start..)
+            .is_some_and(|tail| tail.starts_with(NEEDLE))
+        {
             return true;
         }
-        from = at + 1;
     }
     false
 }
@@ -160,15 +172,26 @@ fn mentions_attribute(bytes: &[u8]) -> bool {
 /// between the name and the `;` is not recognised). Matches inside comments and strings are
 /// false positives, which only cost a token scan.
 fn declares_file_module(bytes: &[u8]) -> bool {
-    let mut from = 0;
-    while let Some(semicolon) = find_byte(bytes, from, b';') {
-        from = semicolon + 1;
+    let mut rest = bytes;
+    while skip_past(&mut rest, b';') {
+        let semicolon = bytes.len() - rest.len() - 1;
         // Most `;` follow `)`, `]` or a literal: reject them before any other work.
-        match bytes.get(semicolon.wrapping_sub(1)) {
-            Some(b)
-                if b.is_ascii_alphanumeric()
-                    || matches!(b, b'_' | b' ' | b'\n' | b'\t' | b'\r' | b'/')
-                    || *b >= 0x80 => {}
+        match bytes.get(..semicolon) {
+            Some(
+                [
+                    ..,
+                    b'a'..=b'z'
+                    | b'A'..=b'Z'
+                    | b'0'..=b'9'
+                    | b'_'
+                    | b' '
+                    | b'\n'
+                    | b'\t'
+                    | b'\r'
+                    | b'/'
+                    | 0x80..,
+                ],
+            ) => {}
             _ => continue,
         }
         let name_end = skip_trivia_back(bytes, semicolon);
@@ -805,16 +828,21 @@ mod tests {
     }
 
     #[test]
-    fn bytes_are_found_from_a_position() {
-        let bytes = b"#a;#";
-        assert_eq!(find_byte(bytes, 0, b'#'), Some(0));
-        assert_eq!(find_byte(bytes, 1, b'#'), Some(3));
-        assert_eq!(find_byte(bytes, 3, b'#'), Some(3));
-        assert_eq!(find_byte(bytes, 4, b'#'), None);
-        assert_eq!(find_byte(bytes, 9, b'#'), None);
-        assert_eq!(find_byte(bytes, 0, b';'), Some(2));
-        assert_eq!(find_byte(bytes, 0, b'q'), None);
-        assert_eq!(find_byte(b"", 0, b'q'), None);
+    fn searches_stop_past_each_byte_found() {
+        let positions = |bytes: &[u8], byte: u8| {
+            let mut rest = bytes;
+            let mut found = Vec::new();
+            while skip_past(&mut rest, byte) {
+                found.push(bytes.len() - rest.len() - 1);
+            }
+            assert!(rest.is_empty());
+            found
+        };
+        assert_eq!(positions(b"#a;#", b'#'), [0, 3]);
+        assert_eq!(positions(b"#a;#", b';'), [2]);
+        assert_eq!(positions(b"##", b'#'), [0, 1]);
+        assert!(positions(b"#a;#", b'q').is_empty());
+        assert!(positions(b"", b'q').is_empty());
     }
 
     #[test]
