@@ -22,7 +22,8 @@ pub(crate) enum Piece {
         /// The name, without `r#`.
         name: String,
         cfg: Vec<Pred>,
-        paths: Vec<String>,
+        /// Its `#[path]`s, each with no condition (as in [`ModDecl`](super::summary::ModDecl)).
+        paths: Vec<(Vec<Pred>, String)>,
     },
 }
 
@@ -48,7 +49,7 @@ pub(crate) fn read(piece: &str) -> Option<Piece> {
         let (content, tail) = bracketed(tail)?;
         match attribute(content)? {
             Attribute::Cfg(pred) => cfg.push(pred),
-            Attribute::Path(path) if !is_inner => paths.push(path),
+            Attribute::Path(path) if !is_inner => paths.push((Vec::new(), path)),
             Attribute::Path(_) | Attribute::Other => {}
         }
         rest = trivia(tail)?;
@@ -308,7 +309,10 @@ mod tests {
             offset,
             name: name.to_owned(),
             cfg,
-            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+            paths: paths
+                .iter()
+                .map(|p| (Vec::new(), (*p).to_owned()))
+                .collect(),
         }
     }
 

@@ -698,7 +698,7 @@ fn light_by_hand(text: &str, chunks: &[skim::Chunk]) -> Option<Summary> {
                     line,
                     column,
                     cfg,
-                    paths: paths.into_iter().map(|path| (Vec::new(), path)).collect(),
+                    paths,
                     body: None,
                 }));
             }
@@ -728,25 +728,25 @@ fn light_by_tokens(text: &str, chunks: &[skim::Chunk]) -> Option<Summary> {
 /// Counts lines incrementally through a file (offsets must not decrease).
 #[derive(Default)]
 struct Lines {
-    /// Byte offset counted up to, and the newlines before it.
+    /// Byte offset counted up to, the newlines before it and where the last line starts.
     offset: usize,
     newlines: usize,
+    line_start: usize,
 }
 
 impl Lines {
     /// The 1-based line and column (in characters) of byte `at`.
     fn position(&mut self, text: &str, at: usize) -> (usize, usize) {
-        let mut from = self.offset;
-        while let Some(newline) = text.get(from..at).and_then(|part| part.find('\n')) {
-            self.newlines += 1;
-            from += newline + 1;
+        if let Some(mut rest) = text.as_bytes().get(self.offset..at) {
+            while skip_past(&mut rest, b'\n') {
+                self.newlines += 1;
+                self.line_start = at - rest.len();
+            }
         }
         self.offset = at;
-        let line_start = text
-            .get(..at)
-            .and_then(|before| before.rfind('\n'))
-            .map_or(0, |newline| newline + 1);
-        let column = text.get(line_start..at).map_or(0, |s| s.chars().count());
+        let column = text
+            .get(self.line_start..at)
+            .map_or(0, |s| s.chars().count());
         (self.newlines + 1, column + 1)
     }
 }

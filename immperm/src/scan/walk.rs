@@ -658,7 +658,12 @@ impl Eval<'_> {
             }
             (None, None) => {
                 // `name.rs` or `name/mod.rs`: decided when the module is processed.
-                let mut file = owner.base.join(&decl.name);
+                // Sized once: `join` and `push` would each reallocate.
+                let mut file = PathBuf::from(OsString::with_capacity(
+                    owner.base.as_os_str().len() + decl.name.len() + 4,
+                ));
+                file.push(&owner.base);
+                file.push(&decl.name);
                 file.as_mut_os_string().push(".rs");
                 let nested_dir = self.has_subdir(&owner.base, &decl.name);
                 let mut job = Job::new(file, module, active, conditions);
