@@ -1048,6 +1048,71 @@ pub trait Probe {
     }
 
     #[test]
+    fn any_reading_by_hand_agrees_with_the_tokens() {
+        // Random declarations, well-formed or not, among other items: whenever the hand
+        // reader accepts a file, its reading must be the token scan's.
+        const ATTRIBUTES: [&str; 12] = [
+            "#[cfg(unix)]",
+            "#[cfg(any(a, b,))]",
+            "#[cfg(not(feature = \"x\"))]",
+            "#[path = \"p.rs\"]",
+            "#[doc = \"]\"]",
+            "#[cfg(all())]",
+            "#![cfg(b)]",
+            "#[cfg_attr(a, path = \"q.rs\")]",
+            "# [ cfg ( true ) ]",
+            "#[cfg(not(a, b))]",
+            "#[allow(x)]",
+            "#[cfg = \"x\"]",
+        ];
+        const TRIVIA: [&str; 6] = ["", " ", "\n", "/* c */", "// c\n", "/// d\n"];
+        const VISIBILITY: [&str; 5] = ["", "pub ", "pub(crate) ", "pub(in a::b) ", "unsafe "];
+        const NAMES: [&str; 4] = ["m", "r#type", "x1", "é"];
+        const ENDS: [&str; 5] = [";", " ;", "{}", "{ mod n; }", ""];
+        const OTHERS: [&str; 6] = ["fn f() {}", "struct S;", "use a::b;", "\"s\";", "'c'", "}"];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            // xorshift64: deterministic, so a failure reproduces.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap()
+        };
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..next(4) {
+                if next(4) == 0 {
+                    text.push_str(OTHERS[next(OTHERS.len())]);
+                    continue;
+                }
+                for _ in 0..next(3) {
+                    text.push_str(ATTRIBUTES[next(ATTRIBUTES.len())]);
+                    text.push_str(TRIVIA[next(TRIVIA.len())]);
+                }
+                text.push_str(VISIBILITY[next(VISIBILITY.len())]);
+                text.push_str("mod");
+                text.push_str([" ", "\n", "/**/"][next(3)]);
+                text.push_str(NAMES[next(NAMES.len())]);
+                text.push_str(TRIVIA[next(TRIVIA.len())]);
+                text.push_str(ENDS[next(ENDS.len())]);
+                text.push_str(TRIVIA[next(TRIVIA.len())]);
+            }
+            let Some(chunks) = skim::chunks(&text) else {
+                continue;
+            };
+            let Some(by_hand) = light_by_hand(&text, &chunks) else {
+                continue;
+            };
+            if let Some(by_tokens) = light_by_tokens(&text, &chunks) {
+                assert_eq!(by_hand, by_tokens, "{text:?}");
+                accepted += usize::from(!by_hand.items.is_empty());
+            }
+        }
+        assert!(accepted > 100, "only {accepted} declarations read by hand");
+    }
+
+    #[test]
     fn other_declarations_are_read_from_their_tokens() {
         for text in [
             "#[cfg_attr(unix, path = \"x.rs\")]\nmod a;\n",
