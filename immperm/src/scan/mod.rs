@@ -5,7 +5,7 @@
 //! `mod name;` declarations (honouring `#[path]`, `name.rs` versus `name/mod.rs`, and
 //! `#[cfg]`/`#[cfg_attr]` evaluated against the build's [`CfgSet`]), and reads each file
 //! according to what it contains: in files with a `requires_imm` attribute, syn parses the
-//! items that carry one; files that only declare modules get a token scan of their `mod`
+//! items that carry one; files that only declare modules get a light scan of their `mod`
 //! items; the rest are only read. Two threads share the work, and per-file results are
 //! cached in a directory (the build script's `OUT_DIR`) by path, modification time and
 //! length, so an edit re-reads only what changed.
@@ -149,7 +149,8 @@ pub struct Scan {
 pub struct ScanStats {
     /// Files parsed with syn (they mention `requires_imm`).
     pub parsed: usize,
-    /// Files token-scanned for module declarations.
+    /// Files scanned only for their module declarations (read by hand, or tokenized when
+    /// a declaration has an unusual shape).
     pub token_scanned: usize,
     /// Files only read.
     pub read: usize,

@@ -8,7 +8,7 @@ use super::cfg::Pred;
 pub(crate) enum Kind {
     /// Neither `requires_imm` nor a `mod name;` declaration: only read.
     Read,
-    /// Declares file modules but has no `requires_imm`: token scan for `mod` items.
+    /// Declares file modules but has no `requires_imm`: light scan for `mod` items.
     Light,
     /// Contains `requires_imm`: parsed with syn.
     Full,
