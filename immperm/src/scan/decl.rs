@@ -9,6 +9,7 @@
 //! to the token scan): [`read`] returns `None` for anything else, and the caller falls back.
 
 use super::cfg::Pred;
+use super::skim::{block_comment_end, past_identifier};
 
 /// One top-level item of a module-declaring file, read by hand.
 #[derive(Debug, PartialEq, Eq)]
@@ -195,14 +196,7 @@ fn identifier(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let [b'a'..=b'z' | b'A'..=b'Z' | b'_' | 0x80.., tail @ ..] = body else {
         return None;
     };
-    let mut rest = tail;
-    while let [
-        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | 0x80..,
-        tail @ ..,
-    ] = rest
-    {
-        rest = tail;
-    }
+    let rest = past_identifier(tail);
     let ident = bytes.get(..bytes.len() - rest.len())?;
     (ident != b"r#_").then_some((ident, rest))
 }
@@ -276,25 +270,7 @@ fn trivia(mut bytes: &[u8]) -> Option<&[u8]> {
                 }
                 bytes = rest;
             }
-            [b'/', b'*', tail @ ..] => {
-                let mut depth = 1usize;
-                let mut rest = tail;
-                while depth > 0 {
-                    rest = match rest {
-                        [b'/', b'*', tail @ ..] => {
-                            depth += 1;
-                            tail
-                        }
-                        [b'*', b'/', tail @ ..] => {
-                            depth -= 1;
-                            tail
-                        }
-                        [_, tail @ ..] => tail,
-                        [] => return None,
-                    };
-                }
-                bytes = rest;
-            }
+            [b'/', b'*', tail @ ..] => bytes = block_comment_end(tail)?,
             _ => return Some(bytes),
         }
     }

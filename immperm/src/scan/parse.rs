@@ -668,13 +668,18 @@ fn light(text: &str) -> Result<Summary, ParseFailure> {
             message: err.to_string(),
         }
     })?;
+    Ok(light_summary(tokens))
+}
+
+/// The summary of a module-declaring file from the tokens of its items.
+fn light_summary(tokens: TokenStream) -> Summary {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let (cfg, items) = light_items(&trees);
-    Ok(Summary {
+    Summary {
         kind: Kind::Light,
         cfg,
         items,
-    })
+    }
 }
 
 /// The summary of a module-declaring file whose declaring items all have the usual shape,
@@ -715,14 +720,7 @@ fn light_by_hand(text: &str, chunks: &[skim::Chunk]) -> Option<Summary> {
 /// blanked out, see [`masked`]); `None` when they do not tokenize.
 fn light_by_tokens(text: &str, chunks: &[skim::Chunk]) -> Option<Summary> {
     let pieces = masked(text, chunks.iter().filter(|c| c.modules));
-    let tokens = TokenStream::from_str(&pieces).ok()?;
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let (cfg, items) = light_items(&trees);
-    Some(Summary {
-        kind: Kind::Light,
-        cfg,
-        items,
-    })
+    TokenStream::from_str(&pieces).ok().map(light_summary)
 }
 
 /// Counts lines incrementally through a file (offsets must not decrease).

@@ -94,26 +94,12 @@ pub(crate) fn chunks(text: &str) -> Option<Vec<Chunk>> {
                 boundary = depth == 0;
             }
             [b'a'..=b'z' | b'A'..=b'Z' | b'_' | 0x80.., ident_tail @ ..] => {
-                let mut after = ident_tail;
-                while let [
-                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | 0x80..,
-                    t @ ..,
-                ] = after
-                {
-                    after = t;
-                }
+                let mut after = past_identifier(ident_tail);
                 // A raw identifier (`r#type`) is one identifier.
                 if let ([b'r'], [b'#', b'a'..=b'z' | b'A'..=b'Z' | b'_' | 0x80.., t @ ..]) =
                     (rest.get(..rest.len() - after.len())?, after)
                 {
-                    after = t;
-                    while let [
-                        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | 0x80..,
-                        t @ ..,
-                    ] = after
-                    {
-                        after = t;
-                    }
+                    after = past_identifier(t);
                 }
                 let ident = rest.get(..rest.len() - after.len())?;
                 declaration = match (declaration, ident) {
@@ -175,8 +161,21 @@ fn blank(text: &str, start: usize, end: usize) -> bool {
     text.get(start..end).is_some_and(|s| s.trim().is_empty())
 }
 
+/// `bytes` after the identifier characters at their start (one call per identifier, not
+/// per byte).
+pub(crate) fn past_identifier(mut bytes: &[u8]) -> &[u8] {
+    while let [
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | 0x80..,
+        tail @ ..,
+    ] = bytes
+    {
+        bytes = tail;
+    }
+    bytes
+}
+
 /// What follows the (nested) block comment whose `/*` is just before `bytes`.
-fn block_comment_end(bytes: &[u8]) -> Option<&[u8]> {
+pub(crate) fn block_comment_end(bytes: &[u8]) -> Option<&[u8]> {
     let mut depth = 1usize;
     let mut rest = bytes;
     while depth > 0 {
