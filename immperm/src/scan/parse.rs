@@ -20,7 +20,7 @@ pub(crate) struct ParseFailure {
     pub(crate) message: String,
 }
 
-/// How much work `text` needs: a full parse when it has a `requires_imm` attribute, a token
+/// How much work a file needs: a full parse when it has a `requires_imm` attribute, a light
 /// scan when it may declare a file module (`mod name;`), otherwise none.
 ///
 /// Build scripts run unoptimised, so the searches go through [`skip_past`], whose byte
@@ -56,8 +56,9 @@ struct Attributes {
 }
 
 /// Advances `rest` past the next `byte`; `false` when there is none (`rest` is then empty).
-/// The search is `BufRead::skip_until` on the slice, whose loop is the C library's `memchr`:
-/// optimised whatever the build script's opt-level, and it needs no UTF-8 text. Slice
+/// The search is `BufRead::skip_until` on the slice, whose loop is the standard library's
+/// `memchr`: precompiled with optimisations whatever the build script's opt-level, and it
+/// needs no UTF-8 text. Slice
 /// patterns rather than method calls around it: at opt-level 0 each call shows, and this
 /// runs for every `#`, `;` and `q` of a crate.
 fn skip_past(rest: &mut &[u8], byte: u8) -> bool {
