@@ -822,10 +822,6 @@ fn light_items(trees: &[TokenTree]) -> (Vec<Pred>, Vec<Node>) {
 mod tests {
     use super::*;
 
-    fn kind(text: &str, leaf: bool) -> Kind {
-        kind_of(text.as_bytes(), leaf)
-    }
-
     #[test]
     fn searches_stop_past_each_byte_found() {
         let positions = |bytes: &[u8], byte: u8| {
@@ -846,64 +842,64 @@ mod tests {
 
     #[test]
     fn the_prefilter_sorts_files_by_the_work_they_need() {
-        assert_eq!(kind("fn f() {}\n", false), Kind::Read);
-        assert_eq!(kind("#[cfg(test)]\nmod tests {\n}\n", false), Kind::Read);
-        assert_eq!(kind("let model = 1; // mod x;", false), Kind::Light);
-        assert_eq!(kind("mod a;", false), Kind::Light);
-        assert_eq!(kind("pub mod media;", false), Kind::Light);
-        assert_eq!(kind("mod /* c */ r#type /* d */ ;", false), Kind::Light);
-        assert_eq!(kind("mod\n    media\n;", false), Kind::Light);
-        assert_eq!(kind("fn mod_x() {} mode;", false), Kind::Read);
-        assert_eq!(kind("let x = commod y;", false), Kind::Read);
-        assert_eq!(kind("let x = mod;", false), Kind::Read);
-        assert_eq!(
-            kind("#[immperm::requires_imm(op = \"x\")] fn f() {}", false),
-            Kind::Full
-        );
-        assert_eq!(kind("// requires_imm", false), Kind::Read);
-        assert_eq!(kind("use immperm::requires_imm;", false), Kind::Read);
-        assert_eq!(
-            kind("# [ :: immperm :: requires_imm ( op = \"x\")]", false),
-            Kind::Full
-        );
-        assert_eq!(
-            kind("#[cfg_attr(unix, requires_imm(op = \"x\"))]", true),
-            Kind::Full
-        );
-        assert_eq!(
-            kind("#[cfg_attr(unix, derive(Debug))] mod a;", true),
-            Kind::Light
-        );
-        assert_eq!(kind("let q = requires_im; req", false), Kind::Read);
-        // A leaf declares file modules only through `#[path]`.
-        assert_eq!(kind("mod a;", true), Kind::Read);
-        assert_eq!(kind("#[derive(Debug)] struct S; mod a;", true), Kind::Read);
-        assert_eq!(kind("# [ path = \"x.rs\"]\nmod a;", true), Kind::Light);
-        assert_eq!(
-            kind("#[cfg_attr(unix, path = \"x.rs\")] mod a;", true),
-            Kind::Light
-        );
-        assert_eq!(kind("#! [path = \"x.rs\"] mod a;", true), Kind::Light);
-        assert_eq!(kind("#[path = \"x.rs\"] struct S;", true), Kind::Read);
-        // The compact shapes (`#[name(`, `#[name]`, `#[name=`) are read by the short path.
-        assert_eq!(kind("#[path=\"x.rs\"]\nmod a;", true), Kind::Light);
-        assert_eq!(
-            kind("#[requires_imm(op=\"x\")] fn f() {}", true),
-            Kind::Full
-        );
-        assert_eq!(kind("#[requires_imm] fn f() {}", true), Kind::Full);
-        assert_eq!(
-            kind("#[cfg_attr(unix,path=\"x.rs\")] mod a;", true),
-            Kind::Light
-        );
-        assert_eq!(kind("#[requires_imm_not(x)] fn f() {}", true), Kind::Read);
-        assert_eq!(kind("#[pathx(x)] mod a;", true), Kind::Read);
-        assert_eq!(kind("#[Path(x)] mod a;", true), Kind::Read);
-        assert_eq!(kind("#[path2(x)] mod a;", true), Kind::Read);
-        assert_eq!(
-            kind("#[requires_imm(op = \"x\")] fn f() {}", true),
-            Kind::Full
-        );
+        for (text, leaf, expected) in [
+            ("fn f() {}\n", false, Kind::Read),
+            ("#[cfg(test)]\nmod tests {\n}\n", false, Kind::Read),
+            ("let model = 1; // mod x;", false, Kind::Light),
+            ("mod a;", false, Kind::Light),
+            ("pub mod media;", false, Kind::Light),
+            ("mod /* c */ r#type /* d */ ;", false, Kind::Light),
+            ("mod\n    media\n;", false, Kind::Light),
+            ("fn mod_x() {} mode;", false, Kind::Read),
+            ("let x = commod y;", false, Kind::Read),
+            ("let x = mod;", false, Kind::Read),
+            (
+                "#[immperm::requires_imm(op = \"x\")] fn f() {}",
+                false,
+                Kind::Full,
+            ),
+            ("// requires_imm", false, Kind::Read),
+            ("use immperm::requires_imm;", false, Kind::Read),
+            (
+                "# [ :: immperm :: requires_imm ( op = \"x\")]",
+                false,
+                Kind::Full,
+            ),
+            (
+                "#[cfg_attr(unix, requires_imm(op = \"x\"))]",
+                true,
+                Kind::Full,
+            ),
+            ("#[cfg_attr(unix, derive(Debug))] mod a;", true, Kind::Light),
+            ("let q = requires_im; req", false, Kind::Read),
+            // A leaf declares file modules only through `#[path]`.
+            ("mod a;", true, Kind::Read),
+            ("#[derive(Debug)] struct S; mod a;", true, Kind::Read),
+            ("# [ path = \"x.rs\"]\nmod a;", true, Kind::Light),
+            (
+                "#[cfg_attr(unix, path = \"x.rs\")] mod a;",
+                true,
+                Kind::Light,
+            ),
+            ("#! [path = \"x.rs\"] mod a;", true, Kind::Light),
+            ("#[path = \"x.rs\"] struct S;", true, Kind::Read),
+            // The compact shapes (`#[name(`, `#[name]`, `#[name=`) are read by the short path.
+            ("#[path=\"x.rs\"]\nmod a;", true, Kind::Light),
+            ("#[requires_imm(op=\"x\")] fn f() {}", true, Kind::Full),
+            ("#[requires_imm] fn f() {}", true, Kind::Full),
+            ("#[cfg_attr(unix,path=\"x.rs\")] mod a;", true, Kind::Light),
+            ("#[requires_imm_not(x)] fn f() {}", true, Kind::Read),
+            ("#[pathx(x)] mod a;", true, Kind::Read),
+            ("#[Path(x)] mod a;", true, Kind::Read),
+            ("#[path2(x)] mod a;", true, Kind::Read),
+            ("#[requires_imm(op = \"x\")] fn f() {}", true, Kind::Full),
+        ] {
+            assert_eq!(
+                kind_of(text.as_bytes(), leaf),
+                expected,
+                "{text:?}, leaf: {leaf}"
+            );
+        }
     }
 
     #[test]
