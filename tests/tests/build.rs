@@ -54,6 +54,15 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A scratch crate `name` with this `Cargo.toml` and `src/lib.rs`.
+fn scratch_crate(name: &str, manifest: &str, lib: &str) -> PathBuf {
+    let root = scratch(name);
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+    root
+}
+
 #[test]
 fn the_binary_policy_covers_the_workspace_library() {
     let analysis = analyze(&examples().join("media-app")).unwrap();
@@ -150,18 +159,11 @@ fn a_new_permission_shows_with_the_function_that_needs_it() {
 
 #[test]
 fn deny_wildcards_names_the_functions_without_a_bucket() {
-    let root = scratch("wildcards");
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
+    let root = scratch_crate(
+        "wildcards",
         "[package]\nname = \"open\"\nversion = \"0.1.0\"\n\n[package.metadata.immperm]\ndeny-wildcards = true\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/lib.rs"),
         "#[immperm::requires_imm(op = \"video/info\")]\npub fn probe() {}\n",
-    )
-    .unwrap();
+    );
     let err = analyze(&root).unwrap_err().to_string();
     assert!(err.contains("src/lib.rs:1 probe"), "{err}");
     std::fs::remove_dir_all(&root).unwrap();
@@ -169,18 +171,11 @@ fn deny_wildcards_names_the_functions_without_a_bucket() {
 
 #[test]
 fn annotations_that_break_the_rules_are_all_reported_with_their_location() {
-    let root = scratch("rules");
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
+    let root = scratch_crate(
+        "rules",
         "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/lib.rs"),
         "#[immperm::requires_imm(op = \"video/snapshot\")]\npub fn a() {}\n\n#[immperm::requires_imm(op = \"video/info\", async)]\npub fn b() {}\n",
-    )
-    .unwrap();
+    );
     let err = analyze(&root).unwrap_err().to_string();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
@@ -197,16 +192,13 @@ fn annotations_that_break_the_rules_are_all_reported_with_their_location() {
 
 #[test]
 fn deployed_policies_in_the_configuration_are_checked() {
-    let root = scratch("deployed");
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::create_dir_all(root.join("deploy")).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
+    let root = scratch_crate(
+        "deployed",
         "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[package.metadata.immperm]\n\
          buckets = [\"media\"]\ndeployed = [\"deploy/ram-user.json\"]\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/lib.rs"), "mod thumbs;\n").unwrap();
+        "mod thumbs;\n",
+    );
+    std::fs::create_dir_all(root.join("deploy")).unwrap();
     std::fs::write(
         root.join("src/thumbs.rs"),
         "#[immperm::requires_imm(op = \"video/snapshots\", async)]\npub fn make_thumbnails() {}\n",
