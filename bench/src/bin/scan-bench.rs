@@ -3,12 +3,17 @@
 //! scripts and their dependencies compile at opt-level 0, so that is the speed users get.
 //!
 //! ```text
-//! scan-bench <crate-dir> [--runs N] [--threads T]
+//! scan-bench <crate-dir> [--runs N] [--threads T] [--only scan|first|floor]
 //! ```
 //!
+//! `--only` runs just the cold scan, the first build or the floor, `N` times, and prints
+//! nothing else:
+//! for profilers (`perf record -g scan-bench DIR --runs 200 --only scan`).
+//!
 //! Prints the median of `N` runs (default 7) of: the cold scan (no cache), the read floor
-//! (every file the scan reads, read with the same number of threads), and a re-run with the
-//! cache after editing one annotated file. On a corpus without annotations
+//! (every file the scan reads, read with the same number of threads), a first build (the
+//! cold scan with an empty cache directory, which it fills, as a build script's first run
+//! does), and a re-run with the cache after editing one annotated file. On a corpus without annotations
 //! (`gen-corpus --annotated-files 0`) the cold scan against the floor is the cost of files
 //! the scan skips.
 
@@ -33,6 +38,7 @@ fn run() -> Result<(), String> {
     let mut dir = None;
     let mut runs = 7;
     let mut threads = 2;
+    let mut only = None;
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
             args.next()
@@ -42,11 +48,17 @@ fn run() -> Result<(), String> {
         match arg.as_str() {
             "--runs" => runs = number(&arg)?.max(1),
             "--threads" => threads = number(&arg)?.max(1),
+            "--only" => match args.next().as_deref() {
+                Some(part @ ("scan" | "first" | "floor")) => only = Some(part.to_owned()),
+                _ => return Err("`--only` takes `scan`, `first` or `floor`".to_owned()),
+            },
             flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
             path => dir = Some(PathBuf::from(path)),
         }
     }
-    let dir = dir.ok_or("usage: scan-bench <crate-dir> [--runs N] [--threads T]")?;
+    let dir = dir.ok_or(
+        "usage: scan-bench <crate-dir> [--runs N] [--threads T] [--only scan|first|floor]",
+    )?;
     let cfg = CfgSet::new()
         .with_name("unix")
         .with_name("debug_assertions")
@@ -57,6 +69,9 @@ fn run() -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&cache_dir);
 
     let reference = scan::scan_crate(&options).map_err(|e| e.to_string())?;
+    if let Some(part) = only {
+        return repeat(&part, &options, &reference.files_read, runs, threads);
+    }
     let bytes: u64 = reference
         .files_read
         .iter()
@@ -76,6 +91,7 @@ fn run() -> Result<(), String> {
 
     let mut cold = Vec::new();
     let mut floor = Vec::new();
+    let mut first = Vec::new();
     let (mut cold_cpu, mut floor_cpu) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..runs {
         let before = cpu_time();
@@ -84,8 +100,14 @@ fn run() -> Result<(), String> {
         cold.push(time(|| scan::scan_crate(&options).map(|_| ())));
         floor_cpu += between.saturating_sub(before);
         cold_cpu += cpu_time().saturating_sub(between);
+        // A build script's first run: an empty cache, written at the end.
+        let _ = std::fs::remove_dir_all(&cache_dir);
+        let first_options = options.clone().cache_dir(&cache_dir);
+        first.push(time(|| scan::scan_crate(&first_options).map(|_| ())));
     }
+    let _ = std::fs::remove_dir_all(&cache_dir);
     let cold = median(cold)?;
+    let first = median(first)?;
     let floor = median(floor)?;
     let per_run = |total: Duration| total / u32::try_from(runs).unwrap_or(u32::MAX);
 
@@ -115,6 +137,11 @@ fn run() -> Result<(), String> {
         ratio(cold, floor),
         ratio(cold_cpu, floor_cpu)
     );
+    println!(
+        "first build:      {:>8.1} ms wall  (scan/floor: {:.2}x wall; the cold scan writing its cache)",
+        ms(first),
+        ratio(first, floor)
+    );
     if let Some((rerun, rerun_cpu)) = rerun {
         println!(
             "re-run, one edit: {:>8.1} ms wall, {:>8.1} ms CPU",
@@ -122,6 +149,34 @@ fn run() -> Result<(), String> {
             ms(rerun_cpu)
         );
     }
+    Ok(())
+}
+
+/// Runs only the cold scan, the first build or the floor, `runs` times: for profilers.
+fn repeat(
+    part: &str,
+    options: &ScanOptions,
+    files: &[PathBuf],
+    runs: usize,
+    threads: usize,
+) -> Result<(), String> {
+    let cache_dir = std::env::temp_dir().join(format!("immperm-scan-bench-{}", std::process::id()));
+    for _ in 0..runs {
+        match part {
+            "scan" => scan::scan_crate(options)
+                .map(drop)
+                .map_err(|e| e.to_string())?,
+            "first" => {
+                let _ = std::fs::remove_dir_all(&cache_dir);
+                let first = options.clone().cache_dir(&cache_dir);
+                scan::scan_crate(&first)
+                    .map(drop)
+                    .map_err(|e| e.to_string())?;
+            }
+            _ => read_all(files, threads).map_err(|e| e.to_string())?,
+        }
+    }
+    let _ = std::fs::remove_dir_all(&cache_dir);
     Ok(())
 }
 
