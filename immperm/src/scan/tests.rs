@@ -396,6 +396,22 @@ fn missing_and_ambiguous_module_files_are_errors_at_the_declaration() {
         fixture.error(),
         "src/lib.rs:2:9: module `absent` is both `src/absent.rs` and `src/absent/mod.rs`; delete one of them"
     );
+    // Either file alone is the module.
+    std::fs::remove_file(fixture.dir.join("src/absent.rs")).unwrap();
+    assert_eq!(fixture.scan().files_read.len(), 2);
+    fixture.write("src/absent.rs", "");
+    std::fs::remove_file(fixture.dir.join("src/absent/mod.rs")).unwrap();
+    assert_eq!(fixture.scan().files_read.len(), 2);
+    // A directory `absent/` without `mod.rs`, and no `absent.rs`.
+    std::fs::remove_file(fixture.dir.join("src/absent.rs")).unwrap();
+    fixture.write("src/absent/other.rs", "");
+    assert_eq!(
+        fixture.error(),
+        "src/lib.rs:2:9: file not found for module `absent`: `src/absent.rs` or `src/absent/mod.rs`"
+    );
+    // Under a false cfg, the missing file is not an error and not among the files read.
+    fixture.write("src/lib.rs", "\n    #[cfg(windows)]\n    pub mod absent;\n");
+    assert_eq!(fixture.scan().files_read.len(), 1);
     let empty = Fixture::new(&[("Cargo.toml", "")]);
     assert!(empty.error().starts_with("no crate root in "));
 }

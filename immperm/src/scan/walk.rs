@@ -69,16 +69,29 @@ struct Job {
     site: Option<Site>,
 }
 
-/// Where a module is declared, for the errors about its file.
+/// Where a module is declared, for the errors about its file: a line and column of the
+/// declaring file, which is the job's nearest ancestor (its name is only made into the
+/// reported form when there is an error).
 #[derive(Clone, Debug)]
 struct Site {
-    /// The declaring file, as reported.
-    file: Arc<str>,
     line: usize,
     column: usize,
+    /// The declaring directory's listing has `name/` and `name.rs` (a file, or a link to
+    /// one).
+    flat_listed: bool,
 }
 
 impl Job {
+    /// An error at the declaration of this module.
+    fn error_at_site(&self, site: &Site, manifest_dir: &Path, message: String) -> ScanError {
+        let file = self
+            .ancestors
+            .as_ref()
+            .map(|declaring| display_path(&declaring.file, manifest_dir))
+            .unwrap_or_default();
+        ScanError::new(file, Some((site.line, site.column)), message)
+    }
+
     fn new(file: PathBuf, module: String, active: bool, cfg: Vec<Pred>) -> Self {
         Self {
             file,
@@ -265,12 +278,16 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     scan.excluded.sort_by(order);
     scan.unresolved
         .sort_by(|a, b| a.provenance.cmp(&b.provenance));
-    scan.files_read
-        .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    // Each thread visits files about in path order (see `work`): a few runs, which the
+    // stable sort merges in linear time, where the unstable one sorts from scratch.
+    scan.files_read.sort_by(|a, b| bytes(a).cmp(bytes(b)));
     // By bytes: `Path`'s own equality compares components, several times slower here.
-    scan.files_read
-        .dedup_by(|a, b| a.as_os_str().as_encoded_bytes() == b.as_os_str().as_encoded_bytes());
+    scan.files_read.dedup_by(|a, b| bytes(a) == bytes(b));
     Ok(scan)
+}
+
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanError> {
@@ -366,6 +383,9 @@ fn work(
                 proc_macro2::extra::invalidate_current_thread_spans();
             }
             created += outcome.children.len();
+            // Last declared on top: the files come in declaration order, which `scan`'s
+            // sort then mostly finds in place.
+            outcome.children.reverse();
             local.append(&mut outcome.children);
             gathered.add(file, outcome);
             done += 1;
@@ -415,39 +435,47 @@ fn process(job: Job, shared: &Shared<'_>, manifest_dir: &Path) -> (PathBuf, Outc
 /// Decides which file a `mod name;` module is, the way rustc does: `name.rs`, or
 /// `name/mod.rs`, but not both. Without a `name/` directory (a leaf, known from the
 /// declaring directory's listing) the module is `name.rs`, and reading it finds out whether
-/// it exists; with one, two `stat`s decide. The error, when the module is active, is
-/// reported at the declaration.
+/// it exists. With one, the listing tells whether `name.rs` is there (a `stat` when it is
+/// not listed, for file systems that match names without case): if it is not, the module
+/// is `name/mod.rs`, and reading finds out; if it is, one `stat` makes sure `name/mod.rs`
+/// is not. The error, when the module is active, is reported at the declaration.
 fn locate(mut job: Job, manifest_dir: &Path) -> Result<Job, (PathBuf, Option<ScanError>, bool)> {
     let Some(site) = job.site.as_ref().filter(|_| !job.leaf) else {
         return Ok(job);
     };
-    let dir = job.file.with_extension("");
-    let nested = dir.join("mod.rs");
+    let nested = job.file.with_extension("").join("mod.rs");
+    if !(site.flat_listed || job.file.is_file()) {
+        job.file = nested;
+        job.flat = false;
+        return Ok(job);
+    }
+    if !nested.is_file() {
+        return Ok(job);
+    }
     let name = job.module.rsplit("::").next().unwrap_or_default();
-    let shown = |path: &Path| display_path(path, manifest_dir);
-    let message = match (job.file.is_file(), nested.is_file()) {
-        (true, false) => return Ok(job),
-        (false, true) => {
-            job.file = nested;
-            job.flat = false;
-            return Ok(job);
-        }
-        (true, true) => format!(
-            "module `{name}` is both `{}` and `{}`; delete one of them",
-            shown(&job.file),
-            shown(&nested)
-        ),
-        (false, false) => missing(name, &shown(&job.file), &shown(&nested)),
+    let message = format!(
+        "module `{name}` is both `{}` and `{}`; delete one of them",
+        display_path(&job.file, manifest_dir),
+        display_path(&nested, manifest_dir)
+    );
+    let error = job
+        .active
+        .then(|| job.error_at_site(site, manifest_dir, message));
+    Err((job.file, error, false))
+}
+
+/// The two files a `mod name;` module can be, `name.rs` and `name/mod.rs`, as reported.
+fn candidates(job: &Job, manifest_dir: &Path) -> (String, String) {
+    let (flat, nested) = if job.flat {
+        (job.file.clone(), job.file.with_extension("").join("mod.rs"))
+    } else {
+        let dir = job.file.parent().unwrap_or(&job.file);
+        (dir.with_extension("rs"), job.file.clone())
     };
-    let error = job.active.then(|| {
-        ScanError::new(
-            site.file.to_string(),
-            Some((site.line, site.column)),
-            message,
-        )
-    });
-    let absent = !job.file.is_file();
-    Err((job.file, error, absent))
+    (
+        display_path(&flat, manifest_dir),
+        display_path(&nested, manifest_dir),
+    )
 }
 
 fn missing(name: &str, flat: &str, nested: &str) -> String {
@@ -478,15 +506,11 @@ fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut 
                     outcome.absent = err.kind() == std::io::ErrorKind::NotFound;
                     if job.active {
                         outcome.errors.push(match &job.site {
-                            // `name.rs` of a module without a `name/` directory.
+                            // Neither `name.rs` nor `name/mod.rs` (see `locate`).
                             Some(site) if err.kind() == std::io::ErrorKind::NotFound => {
                                 let name = job.module.rsplit("::").next().unwrap_or_default();
-                                let nested = job.file.with_extension("").join("mod.rs");
-                                ScanError::new(
-                                    site.file.to_string(),
-                                    Some((site.line, site.column)),
-                                    missing(name, &shown(), &display_path(&nested, manifest_dir)),
-                                )
+                                let (flat, nested) = candidates(job, manifest_dir);
+                                job.error_at_site(site, manifest_dir, missing(name, &flat, &nested))
                             }
                             _ => ScanError::new(
                                 shown(),
@@ -518,7 +542,7 @@ fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut 
     if !summary.items.is_empty() {
         let mut eval = Eval {
             chain: None,
-            subdirs: None,
+            listing: None,
             cfg: &shared.options.cfg,
             manifest_dir,
             job,
@@ -562,22 +586,64 @@ fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, Vec<u8>)> {
     Ok((stamp, std::fs::read(path)?))
 }
 
-/// The names of the subdirectories of `dir` (symbolic links to directories included),
-/// sorted; the entries' types come with the listing, so only links cost a `stat`.
-fn subdirectories(dir: &Path) -> Vec<OsString> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let is_dir = match entry.file_type() {
-            Ok(kind) if kind.is_symlink() => entry.path().is_dir(),
-            Ok(kind) => kind.is_dir(),
-            Err(_) => false,
+/// What the module lookups need of a directory's listing: the names of its subdirectories,
+/// and which of those also have a `<name>.rs` file, each sorted.
+#[derive(Default)]
+struct Listing {
+    dirs: Vec<OsString>,
+    with_file: Vec<OsString>,
+}
+
+impl Listing {
+    /// Lists `dir`; symbolic links count as what they point to. The entries' types come with
+    /// the listing, so only links cost a `stat`.
+    fn of(dir: &Path) -> Self {
+        let mut listing = Self::default();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return listing;
         };
-        if is_dir {
-            names.push(entry.file_name());
+        // The files' names are only looked at when there are subdirectories.
+        let mut files = Vec::new();
+        for entry in entries {
+            let Ok(entry) = entry else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let (is_dir, is_file) = if kind.is_symlink() {
+                match std::fs::metadata(entry.path()) {
+                    Ok(target) => (target.is_dir(), target.is_file()),
+                    Err(_) => (false, false),
+                }
+            } else {
+                (kind.is_dir(), kind.is_file())
+            };
+            if is_dir {
+                listing.dirs.push(entry.file_name());
+            } else if is_file {
+                files.push(entry);
+            }
         }
+        listing.dirs.sort_unstable();
+        if !listing.dirs.is_empty() {
+            for file in files {
+                let name = PathBuf::from(file.file_name());
+                if let (Some(stem), Some("rs")) =
+                    (name.file_stem(), name.extension().and_then(OsStr::to_str))
+                    && listed(&listing.dirs, stem)
+                {
+                    listing.with_file.push(stem.to_os_string());
+                }
+            }
+            listing.with_file.sort_unstable();
+        }
+        listing
     }
-    names.sort_unstable();
+}
+
+fn listed(names: &[OsString], name: &OsStr) -> bool {
     names
+        .binary_search_by(|entry| entry.as_os_str().cmp(name))
+        .is_ok()
 }
 
 /// A chain of enclosing module files.
@@ -603,9 +669,9 @@ impl Ancestor {
 struct Eval<'a> {
     /// This file as an ancestor of the modules it declares, made when first needed.
     chain: Option<Arc<Ancestor>>,
-    /// The directory modules were last looked up in and its subdirectories (sorted names):
-    /// the declarations of one file share it, so one listing replaces a `stat` per module.
-    subdirs: Option<(PathBuf, Vec<OsString>)>,
+    /// The directory modules were last looked up in and its listing: the declarations of
+    /// one file share it, so one listing replaces `stat`s per module.
+    listing: Option<(PathBuf, Listing)>,
     cfg: &'a CfgSet,
     manifest_dir: &'a Path,
     job: &'a Job,
@@ -665,30 +731,31 @@ impl Eval<'_> {
                 file.push(&owner.base);
                 file.push(&decl.name);
                 file.as_mut_os_string().push(".rs");
-                let nested_dir = self.has_subdir(&owner.base, &decl.name);
+                let (nested_dir, flat_listed) = self.look_up(&owner.base, &decl.name);
                 let mut job = Job::new(file, module, active, conditions);
                 job.flat = true;
                 job.leaf = !nested_dir;
                 job.site = Some(Site {
-                    file: self.shown(),
                     line: decl.line,
                     column: decl.column,
+                    flat_listed,
                 });
                 self.queue(job, false);
             }
         }
     }
 
-    /// Whether `base` has a subdirectory `name`.
-    fn has_subdir(&mut self, base: &Path, name: &str) -> bool {
-        if self.subdirs.as_ref().is_none_or(|(dir, _)| dir != base) {
-            self.subdirs = Some((base.to_path_buf(), subdirectories(base)));
+    /// Whether `base` has a subdirectory `name`, and if so whether it has a file `name.rs`.
+    fn look_up(&mut self, base: &Path, name: &str) -> (bool, bool) {
+        if self.listing.as_ref().is_none_or(|(dir, _)| dir != base) {
+            self.listing = Some((base.to_path_buf(), Listing::of(base)));
         }
-        self.subdirs.as_ref().is_some_and(|(_, names)| {
-            names
-                .binary_search_by(|entry| entry.as_os_str().cmp(OsStr::new(name)))
-                .is_ok()
-        })
+        let Some((_, listing)) = &self.listing else {
+            return (false, false);
+        };
+        let name = OsStr::new(name);
+        let dir = listed(&listing.dirs, name);
+        (dir, dir && listed(&listing.with_file, name))
     }
 
     fn shown(&mut self) -> Arc<str> {
