@@ -252,11 +252,19 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     if let Some(dir) = &options.cache_dir
         && (!fresh.is_empty() || hits.len() != shared.cache.files.len())
     {
-        let mut entries = shared.cache.files;
-        entries.retain(|path, _| hits.binary_search(path).is_ok());
+        // The entries still used (in path order, from the map) and the new ones (each
+        // thread's sorted, see `work`): a few sorted runs, which the stable sort merges.
+        let mut entries: Vec<(String, Entry)> = shared
+            .cache
+            .files
+            .into_iter()
+            .filter(|(path, _)| hits.binary_search(path).is_ok())
+            .collect();
         entries.extend(fresh);
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|a, b| a.0 == b.0);
         // A cache that cannot be written only costs the next run its speed.
-        let _ = Cache::store(dir, &entries);
+        let _ = Cache::store(dir, entries.iter().map(|(path, entry)| (path, entry)));
     }
     let mut scan = Scan {
         found,
@@ -368,6 +376,9 @@ fn work(
                 }
                 if state.pending == 0 {
                     ready.notify_all();
+                    drop(state);
+                    // Sorted here, in parallel, for `scan` to merge.
+                    gathered.fresh.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                     return gathered;
                 }
                 hungry.fetch_add(1, Ordering::Relaxed);
@@ -574,16 +585,36 @@ fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut 
 }
 
 /// The bytes of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
-/// `Read` loop: its body is compiled once, optimised, in the standard library, while generic
-/// readers would be compiled here at the build script's opt-level 0. Only the files that are
-/// parsed are checked for UTF-8 (see `parse::summarize`).
+/// `Read` loop when there is no stamp: its body is compiled once, optimised, in the standard
+/// library, while generic readers would be compiled here at the build script's opt-level 0.
+/// With a stamp, the same system calls as `fs::read` (the `stat` of the open file gives the
+/// stamp too) through `File` methods, which are compiled there as well. Only the files
+/// that are parsed are checked for UTF-8 (see `parse::summarize`).
 fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, Vec<u8>)> {
-    let stamp = if stamp {
-        Stamp::of(&std::fs::metadata(path)?)
-    } else {
-        None
-    };
-    Ok((stamp, std::fs::read(path)?))
+    use std::io::Read as _;
+    if !stamp {
+        return Ok((None, std::fs::read(path)?));
+    }
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    // Room for the whole file and one byte more, so that one read finds the end.
+    let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+    let mut bytes = vec![0; size.saturating_add(1)];
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            // The file grew since the `stat`.
+            bytes.resize(bytes.len().saturating_mul(2), 0);
+        }
+        match file.read(bytes.get_mut(filled..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    bytes.truncate(filled);
+    Ok((Stamp::of(&metadata), bytes))
 }
 
 /// What the module lookups need of a directory's listing: the names of its subdirectories,
