@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use super::cache::{Cache, Entry, Stamp};
 use super::cfg::{CfgSet, Pred};
 use super::parse;
-use super::summary::{Annotation, Kind, ModDecl, Node};
+use super::summary::{Annotation, Kind, ModDecl, Node, Summary};
 use super::{
     Found, Provenance, Saveas, Scan, ScanError, ScanOptions, ScanStats, Unresolved, display_path,
 };
@@ -67,6 +67,8 @@ struct Job {
     /// and whether the module is that file or `name/mod.rs` is decided when the job is
     /// processed (see [`locate`]).
     site: Option<Site>,
+    /// The file's bytes and stamp, when a batch of leaves read them already.
+    read: Option<(Option<Stamp>, Vec<u8>)>,
 }
 
 /// Where a module is declared, for the errors about its file: a line and column of the
@@ -102,8 +104,131 @@ impl Job {
             ancestors: None,
             leaf: false,
             site: None,
+            read: None,
         }
     }
+}
+
+/// Work for a scan thread: a module file, or a batch of leaf modules.
+#[derive(Debug)]
+enum Task {
+    Module(Job),
+    Leaves(Leaves),
+}
+
+/// The most leaves in one batch: batches are what threads share.
+const LEAF_BATCH: usize = 16;
+
+/// Leaf modules (`name.rs` files without a `name/` directory) declared in one scope of a
+/// file. Most are only read: a batch reads and classifies them in one loop, without the
+/// job, module path and outcome each would cost at the build script's opt-level 0; a leaf
+/// that needs more (a parse, a declaration, an error, a cache entry) becomes a job.
+#[derive(Debug)]
+struct Leaves {
+    scope: Arc<Scope>,
+    items: Vec<Leaf>,
+}
+
+/// What the leaves of one scope share.
+#[derive(Debug)]
+struct Scope {
+    /// The module path of the scope.
+    module: String,
+    /// The directory of the leaves' files.
+    base: PathBuf,
+    /// The cfg predicates on the way to the scope.
+    cfg: Vec<Pred>,
+    /// The declaring file and its ancestors.
+    ancestors: Arc<Ancestor>,
+}
+
+/// One `mod name;` of a [`Leaves`] batch.
+#[derive(Debug)]
+struct Leaf {
+    name: String,
+    line: usize,
+    column: usize,
+    /// Whether every cfg on the way here, the declaration's own included, holds.
+    active: bool,
+    /// The declaration's own cfg predicates.
+    cfg: Vec<Pred>,
+}
+
+impl Scope {
+    fn file(&self, name: &str) -> PathBuf {
+        // Sized once: `join` and `push` would each reallocate.
+        let mut file = PathBuf::from(OsString::with_capacity(
+            self.base.as_os_str().len() + name.len() + 4,
+        ));
+        file.push(&self.base);
+        file.push(name);
+        file.as_mut_os_string().push(".rs");
+        file
+    }
+
+    /// The job of a leaf that needs more than reading.
+    fn job(&self, leaf: Leaf, file: PathBuf, read: Option<(Option<Stamp>, Vec<u8>)>) -> Job {
+        let mut module = String::with_capacity(self.module.len() + 2 + leaf.name.len());
+        module.push_str(&self.module);
+        module.push_str("::");
+        module.push_str(&leaf.name);
+        let mut cfg = self.cfg.clone();
+        cfg.extend(leaf.cfg);
+        Job {
+            file,
+            module,
+            flat: true,
+            active: leaf.active,
+            cfg,
+            ancestors: Some(Arc::clone(&self.ancestors)),
+            leaf: true,
+            site: Some(Site {
+                line: leaf.line,
+                column: leaf.column,
+                flat_listed: true,
+            }),
+            read,
+        }
+    }
+}
+
+/// Reads the files of a batch of leaves; returns the jobs of those that need more.
+fn read_leaves(leaves: Leaves, shared: &Shared<'_>, gathered: &mut Gathered) -> Vec<Job> {
+    let Leaves { scope, items } = leaves;
+    let mut jobs = Vec::new();
+    // With cache entries, the job looks the file up (one lookup, not two).
+    if !shared.cache.files.is_empty() {
+        for leaf in items {
+            let file = scope.file(&leaf.name);
+            jobs.push(scope.job(leaf, file, None));
+        }
+        return jobs;
+    }
+    let stamp = shared.options.cache_dir.is_some();
+    for leaf in items {
+        let file = scope.file(&leaf.name);
+        // An error is reported by the job, which reads the file again.
+        let Ok((stamp, bytes)) = read(&file, stamp) else {
+            jobs.push(scope.job(leaf, file, None));
+            continue;
+        };
+        if parse::kind_of(&bytes, true) != Kind::Read {
+            jobs.push(scope.job(leaf, file, Some((stamp, bytes))));
+            continue;
+        }
+        gathered.stats.read += 1;
+        if let (Some(stamp), Some(key)) = (stamp, file.to_str()) {
+            let entry = Entry {
+                stamp,
+                leaf: true,
+                summary: Summary::read(),
+                line: None,
+            };
+            gathered.fresh.push((key.to_owned(), entry));
+        }
+        gathered.files.push(file);
+    }
+    jobs
 }
 
 /// What reading one file produced.
@@ -112,7 +237,7 @@ struct Outcome {
     found: Vec<Found>,
     excluded: Vec<Found>,
     unresolved: Vec<Unresolved>,
-    children: Vec<Job>,
+    children: Vec<Task>,
     errors: Vec<ScanError>,
     /// The file and its stamp and summary, for the next cache, when it was read.
     entry: Option<(String, Entry)>,
@@ -130,7 +255,7 @@ struct Shared<'a> {
 }
 
 struct Queue {
-    jobs: Vec<Job>,
+    jobs: Vec<Task>,
     /// Jobs queued or being processed.
     pending: usize,
 }
@@ -298,7 +423,7 @@ fn bytes(path: &Path) -> &[u8] {
     path.as_os_str().as_encoded_bytes()
 }
 
-fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanError> {
+fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Task>, ScanError> {
     let paths: Vec<PathBuf> = if options.roots.is_empty() {
         let found: Vec<PathBuf> = ["src/lib.rs", "src/main.rs"]
             .iter()
@@ -325,16 +450,7 @@ fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Job>, ScanErr
     };
     Ok(paths
         .into_iter()
-        .map(|file| Job {
-            flat: false,
-            file,
-            module: "crate".to_owned(),
-            active: true,
-            cfg: Vec::new(),
-            ancestors: None,
-            leaf: false,
-            site: None,
-        })
+        .map(|file| Task::Module(Job::new(file, "crate".to_owned(), true, Vec::new())))
         .collect())
 }
 
@@ -351,7 +467,7 @@ fn work(
     manifest_dir: &Path,
 ) -> Gathered {
     let mut gathered = Gathered::default();
-    let mut local: Vec<Job> = Vec::new();
+    let mut local: Vec<Task> = Vec::new();
     let mut created = 0;
     let mut done = 0;
     let threads = shared.options.threads.max(1);
@@ -387,7 +503,17 @@ fn work(
             }
         }
         for _ in 0..BATCH {
-            let Some(job) = local.pop() else { break };
+            let job = match local.pop() {
+                None => break,
+                Some(Task::Module(job)) => job,
+                Some(Task::Leaves(leaves)) => {
+                    let jobs = read_leaves(leaves, shared, &mut gathered);
+                    created += jobs.len();
+                    local.extend(jobs.into_iter().rev().map(Task::Module));
+                    done += 1;
+                    continue;
+                }
+            };
             let (file, mut outcome) = process(job, shared, manifest_dir);
             if !outcome.cached && matches!(outcome.kind, Some(Kind::Light | Kind::Full)) {
                 // Spans of tokenized files are no longer needed; free proc-macro2's source map.
@@ -431,7 +557,7 @@ const BATCH: usize = 16;
 /// Reads the file of `job`; returns the file (for `mod name;`, the one it turned out to be).
 fn process(job: Job, shared: &Shared<'_>, manifest_dir: &Path) -> (PathBuf, Outcome) {
     let mut outcome = Outcome::default();
-    let job = match locate(job, manifest_dir) {
+    let mut job = match locate(job, manifest_dir) {
         Ok(job) => job,
         Err((file, error, absent)) => {
             outcome.errors.extend(error);
@@ -439,7 +565,8 @@ fn process(job: Job, shared: &Shared<'_>, manifest_dir: &Path) -> (PathBuf, Outc
             return (file, outcome);
         }
     };
-    summarize(&job, shared, manifest_dir, &mut outcome);
+    let read = job.read.take();
+    summarize(&job, read, shared, manifest_dir, &mut outcome);
     (job.file, outcome)
 }
 
@@ -493,8 +620,15 @@ fn missing(name: &str, flat: &str, nested: &str) -> String {
     format!("file not found for module `{name}`: `{flat}` or `{nested}`")
 }
 
-/// Reads (or takes from the cache) the summary of the file of `job` and evaluates it.
-fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut Outcome) {
+/// Reads (or takes from the cache) the summary of the file of `job` and evaluates it;
+/// `read` is the file's bytes and stamp when they were read already.
+fn summarize(
+    job: &Job,
+    read: Option<(Option<Stamp>, Vec<u8>)>,
+    shared: &Shared<'_>,
+    manifest_dir: &Path,
+    outcome: &mut Outcome,
+) {
     let shown = || display_path(&job.file, manifest_dir);
     let key = job.file.to_str();
     let entry = key.and_then(|key| shared.cache.files.get(key));
@@ -511,7 +645,11 @@ fn summarize(job: &Job, shared: &Shared<'_>, manifest_dir: &Path, outcome: &mut 
             (fresh_stamp, Cow::Borrowed(&entry.summary))
         }
         _ => {
-            let (stamp, text) = match read(&job.file, shared.options.cache_dir.is_some()) {
+            let read = read.map_or_else(
+                || self::read(&job.file, shared.options.cache_dir.is_some()),
+                Ok,
+            );
+            let (stamp, text) = match read {
                 Ok(read) => read,
                 Err(err) => {
                     outcome.absent = err.kind() == std::io::ErrorKind::NotFound;
@@ -713,27 +851,72 @@ struct Eval<'a> {
 
 impl Eval<'_> {
     fn nodes(&mut self, nodes: &[Node], module: &str, owner: &Owner, active: bool, cfg: &[Pred]) {
+        let mut leaves = Vec::new();
         for node in nodes {
             match node {
-                Node::Mod(decl) => self.module(decl, module, owner, active, cfg),
+                Node::Mod(decl) => {
+                    if let Some(leaf) = self.module(decl, module, owner, active, cfg) {
+                        leaves.push(leaf);
+                    }
+                }
                 Node::Annotation(annotation) => self.annotation(annotation, module, active, cfg),
             }
         }
+        if leaves.is_empty() {
+            return;
+        }
+        let scope = Arc::new(Scope {
+            module: module.to_owned(),
+            base: owner.base.clone(),
+            cfg: cfg.to_vec(),
+            ancestors: self.chain(),
+        });
+        while !leaves.is_empty() {
+            let rest = leaves.split_off(leaves.len().min(LEAF_BATCH));
+            let items = std::mem::replace(&mut leaves, rest);
+            let scope = Arc::clone(&scope);
+            self.outcome
+                .children
+                .push(Task::Leaves(Leaves { scope, items }));
+        }
     }
 
-    fn module(&mut self, decl: &ModDecl, parent: &str, owner: &Owner, active: bool, cfg: &[Pred]) {
+    /// Evaluates a module declaration; a leaf (`mod name;` without a `name/` directory) is
+    /// returned, for the batch of its scope.
+    fn module(
+        &mut self,
+        decl: &ModDecl,
+        parent: &str,
+        owner: &Owner,
+        active: bool,
+        cfg: &[Pred],
+    ) -> Option<Leaf> {
         let active = active && self.cfg.holds_all(&decl.cfg);
+        let path = decl
+            .paths
+            .iter()
+            .find(|(when, _)| self.cfg.holds_all(when))
+            .map(|(_, path)| path);
+        let mut flat_listed = false;
+        if decl.body.is_none() && path.is_none() {
+            let nested_dir;
+            (nested_dir, flat_listed) = self.look_up(&owner.base, &decl.name);
+            if !nested_dir {
+                return Some(Leaf {
+                    name: decl.name.clone(),
+                    line: decl.line,
+                    column: decl.column,
+                    active,
+                    cfg: decl.cfg.clone(),
+                });
+            }
+        }
         let mut conditions = cfg.to_vec();
         conditions.extend(decl.cfg.iter().cloned());
         let mut module = String::with_capacity(parent.len() + 2 + decl.name.len());
         module.push_str(parent);
         module.push_str("::");
         module.push_str(&decl.name);
-        let path = decl
-            .paths
-            .iter()
-            .find(|(when, _)| self.cfg.holds_all(when))
-            .map(|(_, path)| path);
         match (&decl.body, path) {
             (Some(body), Some(path)) => {
                 // For historical reasons, `#[path]` on an inline module names its directory.
@@ -749,12 +932,13 @@ impl Eval<'_> {
                 let file = normalize(&owner.dir.join(path));
                 if !file.is_file() {
                     self.missing(decl, active, &format!("`{path}` (from `#[path]`)"));
-                    return;
+                    return None;
                 }
                 self.queue(Job::new(file, module, active, conditions), true);
             }
             (None, None) => {
-                // `name.rs` or `name/mod.rs`: decided when the module is processed.
+                // A `name/` directory: `name.rs` or `name/mod.rs`, decided when the module
+                // is processed.
                 // Sized once: `join` and `push` would each reallocate.
                 let mut file = PathBuf::from(OsString::with_capacity(
                     owner.base.as_os_str().len() + decl.name.len() + 4,
@@ -762,10 +946,8 @@ impl Eval<'_> {
                 file.push(&owner.base);
                 file.push(&decl.name);
                 file.as_mut_os_string().push(".rs");
-                let (nested_dir, flat_listed) = self.look_up(&owner.base, &decl.name);
                 let mut job = Job::new(file, module, active, conditions);
                 job.flat = true;
-                job.leaf = !nested_dir;
                 job.site = Some(Site {
                     line: decl.line,
                     column: decl.column,
@@ -774,6 +956,7 @@ impl Eval<'_> {
                 self.queue(job, false);
             }
         }
+        None
     }
 
     /// Whether `base` has a subdirectory `name`, and if so whether it has a file `name.rs`.
@@ -813,13 +996,18 @@ impl Eval<'_> {
     }
 
     /// Queues `child`, a module of this file; `via_path` when `#[path]` named it.
-    fn queue(&mut self, mut child: Job, via_path: bool) {
-        let ancestors = Arc::clone(self.chain.get_or_insert_with(|| {
+    /// This file as the nearest ancestor of the modules it declares.
+    fn chain(&mut self) -> Arc<Ancestor> {
+        Arc::clone(self.chain.get_or_insert_with(|| {
             Arc::new(Ancestor {
                 file: self.job.file.clone(),
                 parent: self.job.ancestors.clone(),
             })
-        }));
+        }))
+    }
+
+    fn queue(&mut self, mut child: Job, via_path: bool) {
+        let ancestors = self.chain();
         // Only `#[path]` can lead back to an enclosing file.
         if via_path && ancestors.contains(&child.file) {
             if child.active {
@@ -836,7 +1024,7 @@ impl Eval<'_> {
             return;
         }
         child.ancestors = Some(ancestors);
-        self.outcome.children.push(child);
+        self.outcome.children.push(Task::Module(child));
     }
 
     fn annotation(&mut self, annotation: &Annotation, module: &str, active: bool, cfg: &[Pred]) {
