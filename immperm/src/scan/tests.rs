@@ -637,6 +637,109 @@ fn results_do_not_depend_on_the_number_of_threads() {
 }
 
 #[test]
+fn many_leaves_of_one_scope_keep_their_module_paths_cfgs_and_errors() {
+    // Forty leaves in the crate root and eight in an inline module: several batches,
+    // most only read, some parsed, one declaring a module through `#[path]`.
+    let mut files = Vec::new();
+    let mut root = String::from("#![cfg(unix)]\n");
+    for n in 0..40 {
+        match n % 10 {
+            3 => {
+                let _ = writeln!(root, "#[cfg(windows)]\nmod l{n};");
+            }
+            _ => {
+                let _ = writeln!(root, "mod l{n};");
+            }
+        }
+        let text = match n % 10 {
+            3 | 7 => format!("#[requires_imm(op = \"video/info\")]\nfn f{n}() {{}}\n"),
+            9 => format!("#[path = \"extra{n}.rs\"]\nmod extra;\n"),
+            _ => format!("pub fn plain{n}() {{}}\n#[derive(Debug)]\nstruct S;\n"),
+        };
+        files.push((format!("src/l{n}.rs"), text));
+        if n % 10 == 9 {
+            files.push((
+                format!("src/extra{n}.rs"),
+                "#[requires_imm(op = \"doc/preview\")]\nfn g() {}\n".to_owned(),
+            ));
+        }
+    }
+    root.push_str("mod inner {\n");
+    for n in 0..8 {
+        let _ = writeln!(root, "    mod i{n};");
+        let text = if n == 5 {
+            "#[requires_imm(op = \"video/snapshots\", async)]\nfn h() {}\n".to_owned()
+        } else {
+            String::new()
+        };
+        files.push((format!("src/inner/i{n}.rs"), text));
+    }
+    root.push_str("}\n");
+    files.push(("src/lib.rs".to_owned(), root.clone()));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let fixture = Fixture::new(&refs);
+    let cfg = CfgSet::new().with_name("unix");
+    for threads in [1, 2, 3] {
+        let scan = scan_crate(&fixture.options().cfg(cfg.clone()).threads(threads)).unwrap();
+        assert_eq!(
+            listing(&scan.found),
+            [
+                "src/extra19.rs:1 crate::l19::extra::g doc/preview sync",
+                "src/extra29.rs:1 crate::l29::extra::g doc/preview sync",
+                "src/extra39.rs:1 crate::l39::extra::g doc/preview sync",
+                "src/extra9.rs:1 crate::l9::extra::g doc/preview sync",
+                "src/inner/i5.rs:1 crate::inner::i5::h video/snapshots async",
+                "src/l17.rs:1 crate::l17::f17 video/info sync",
+                "src/l27.rs:1 crate::l27::f27 video/info sync",
+                "src/l37.rs:1 crate::l37::f37 video/info sync",
+                "src/l7.rs:1 crate::l7::f7 video/info sync",
+            ],
+            "{threads} threads"
+        );
+        // The leaves under `cfg(windows)` are excluded, with the file's inner cfg too.
+        assert_eq!(
+            scan.excluded
+                .iter()
+                .map(|f| (f.provenance.module_path.as_str(), f.cfg.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                ("crate::l13", Some("all(unix, windows)")),
+                ("crate::l23", Some("all(unix, windows)")),
+                ("crate::l3", Some("all(unix, windows)")),
+                ("crate::l33", Some("all(unix, windows)")),
+            ]
+        );
+        // 1 root, 40 + 8 leaves, 4 `#[path]` files. Parsed: the 8 annotated leaves (those
+        // under a false cfg too), the 4 `#[path]` files and `i5`; token-scanned: the root and
+        // the 4 leaves with `#[path]`; the rest only read.
+        assert_eq!(scan.files_read.len(), 53);
+        assert_eq!(
+            (scan.stats.parsed, scan.stats.token_scanned, scan.stats.read),
+            (13, 5, 35)
+        );
+    }
+    // A missing leaf is an error at its declaration, unless its cfg is false.
+    std::fs::remove_file(fixture.dir.join("src/l13.rs")).unwrap();
+    assert_eq!(
+        scan_crate(&fixture.options().cfg(cfg.clone()))
+            .unwrap()
+            .files_read
+            .len(),
+        52
+    );
+    std::fs::remove_file(fixture.dir.join("src/l12.rs")).unwrap();
+    assert_eq!(
+        scan_crate(&fixture.options().cfg(cfg))
+            .unwrap_err()
+            .to_string(),
+        "src/lib.rs:15:1: file not found for module `l12`: `src/l12.rs` or `src/l12/mod.rs`"
+    );
+}
+
+#[test]
 fn leaf_files_declare_modules_through_path_attributes() {
     let fixture = Fixture::new(&[
         ("src/lib.rs", "mod leaf;\n"),
