@@ -411,8 +411,8 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     scan.excluded.sort_by(order);
     scan.unresolved
         .sort_by(|a, b| a.provenance.cmp(&b.provenance));
-    // Each thread visits files about in path order (see `work`): a few runs, which the
-    // stable sort merges in linear time, where the unstable one sorts from scratch.
+    // Each thread sorted its own files (see `work`): the stable sort finds those runs and
+    // merges them in linear time.
     scan.files_read.sort_by(|a, b| bytes(a).cmp(bytes(b)));
     // By bytes: `Path`'s own equality compares components, several times slower here.
     scan.files_read.dedup_by(|a, b| bytes(a) == bytes(b));
@@ -495,6 +495,9 @@ fn work(
                     drop(state);
                     // Sorted here, in parallel, for `scan` to merge.
                     gathered.fresh.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                    gathered
+                        .files
+                        .sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
                     return gathered;
                 }
                 hungry.fetch_add(1, Ordering::Relaxed);
