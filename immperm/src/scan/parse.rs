@@ -80,6 +80,18 @@ fn attributes(bytes: &[u8]) -> Attributes {
     let mut found = Attributes::default();
     let mut rest = bytes;
     while skip_past(&mut rest, b'#') {
+        // The commonest attributes of the standard library, told from their first bytes:
+        // at opt-level 0 a slice pattern is a few comparisons, reading the path a few calls.
+        if let [b'[', b'd', b'e', b'r', b'i', b'v', b'e', b'(', ..]
+        | [b'[', b'c', b'f', b'g', b'(', ..]
+        | [b'[', b't', b'e', b's', b't', b']', ..]
+        | [b'[', b'a', b'l', b'l', b'o', b'w', b'(', ..]
+        | [b'[', b'i', b'n', b'l', b'i', b'n', b'e', b']' | b'(', ..]
+        | [b'[', b'd', b'o', b'c', b'=' | b'(', ..]
+        | [b'[', b'd', b'o', b'c', b' ', b'=', ..] = rest
+        {
+            continue;
+        }
         let (name, segments) = attribute_path(bytes, bytes.len() - rest.len());
         match name {
             b"requires_imm" => {
@@ -893,6 +905,33 @@ mod tests {
             ("#[Path(x)] mod a;", true, Kind::Read),
             ("#[path2(x)] mod a;", true, Kind::Read),
             ("#[requires_imm(op = \"x\")] fn f() {}", true, Kind::Full),
+            // The commonest attributes are passed over by their first bytes; anything else
+            // that starts the same way is still read.
+            (
+                "#[derive(Debug)]\n#[cfg(unix)]\n#[test]\n#[allow(x)]",
+                true,
+                Kind::Read,
+            ),
+            (
+                "#[inline]\n#[inline(always)]\n#[doc = \"requires_imm\"]",
+                true,
+                Kind::Read,
+            ),
+            ("#[doc(hidden)]\n#[doc=\"x\"] mod a;", true, Kind::Read),
+            ("#[derive::requires_imm] fn f() {}", true, Kind::Full),
+            ("#[test::requires_imm] fn f() {}", true, Kind::Full),
+            ("#[inline::requires_imm] fn f() {}", true, Kind::Full),
+            ("#[doc :: requires_imm] fn f() {}", true, Kind::Full),
+            (
+                "#[cfg_attr(unix, path = \"x.rs\")]\n#[cfg(unix)] mod a;",
+                true,
+                Kind::Light,
+            ),
+            (
+                "#[testing(requires_imm)] #[requires_imm] fn f() {}",
+                true,
+                Kind::Full,
+            ),
         ] {
             assert_eq!(
                 kind_of(text.as_bytes(), leaf),
