@@ -45,8 +45,8 @@ pub(crate) struct Entry {
     /// Whether the file was read as a leaf (see the walk), which changes its summary.
     pub(crate) leaf: bool,
     pub(crate) summary: Summary,
-    /// The entry's line as loaded, written back as is (`None` for a new entry).
-    pub(crate) line: Option<String>,
+    /// The entry's line as loaded, written back as is when the file is unchanged.
+    pub(crate) line: String,
 }
 
 #[derive(Debug, Default)]
@@ -84,36 +84,36 @@ impl Cache {
             .map(|entry| &entry.summary)
     }
 
-    /// Writes `files` (in the order given: sorted by path, for a stable file) as the new
-    /// cache in `dir`, atomically (a temporary file renamed). Paths that contain a tab or
-    /// newline are left out.
-    pub(crate) fn store<'e>(
-        dir: &Path,
-        files: impl ExactSizeIterator<Item = (&'e String, &'e Entry)>,
-    ) -> std::io::Result<()> {
-        let mut out = String::with_capacity(files.len() * 96);
+    /// Writes the cache made of `lines` (each ending with a newline, sorted by path for a
+    /// stable file) in `dir`, atomically (a temporary file renamed). The lines are what
+    /// [`line`] made, or those of loaded entries.
+    pub(crate) fn store(dir: &Path, lines: &str) -> std::io::Result<()> {
+        let mut out = String::with_capacity(FORMAT.len() + 1 + lines.len());
         out.push_str(FORMAT);
         out.push('\n');
-        for (path, entry) in files {
-            if let Some(line) = &entry.line {
-                out.push_str(line);
-                out.push('\n');
-                continue;
-            }
-            if path.contains('\t') || path.contains('\n') {
-                continue;
-            }
-            let Stamp { secs, nanos, len } = entry.stamp;
-            let _ = write!(out, "{secs}\t{nanos}\t{len}\t{}", u8::from(entry.leaf));
-            push_field(&mut out, path);
-            encode_summary(&mut out, &entry.summary);
-            out.push('\n');
-        }
+        out.push_str(lines);
         fs::create_dir_all(dir)?;
         let temporary = dir.join(format!("{FILE_NAME}.{}.tmp", std::process::id()));
         fs::write(&temporary, out)?;
         fs::rename(&temporary, dir.join(FILE_NAME))
     }
+}
+
+/// The cache line (without its newline) of `path` read with `stamp` into `summary`;
+/// `None` for a path with a tab or newline, which is not cached. Made by the scan threads
+/// as they read, so that writing the cache is joining lines.
+pub(crate) fn line(path: &str, stamp: Stamp, leaf: bool, summary: &Summary) -> Option<String> {
+    // Two byte searches rather than one search for either character: at opt-level 0 that
+    // one is a call per character, these are the standard library's optimised search.
+    if path.as_bytes().contains(&b'\t') || path.as_bytes().contains(&b'\n') {
+        return None;
+    }
+    let Stamp { secs, nanos, len } = stamp;
+    let mut out = String::with_capacity(path.len() + 48);
+    let _ = write!(out, "{secs}\t{nanos}\t{len}\t{}", u8::from(leaf));
+    push_field(&mut out, path);
+    encode_summary(&mut out, summary);
+    Some(out)
 }
 
 fn decode(line: &str) -> Option<(String, Entry)> {
@@ -132,7 +132,7 @@ fn decode(line: &str) -> Option<(String, Entry)> {
             stamp,
             leaf,
             summary,
-            line: Some(line.to_owned()),
+            line: line.to_owned(),
         },
     ))
 }
@@ -489,35 +489,31 @@ mod tests {
                 }),
             ],
         };
-        let mut files = BTreeMap::new();
         let stamp = Stamp {
             secs: 1,
             nanos: 2,
             len: 3,
         };
-        files.insert(
-            "/crate/src/lib.rs".to_owned(),
-            Entry {
-                stamp,
-                leaf: false,
-                summary: summary.clone(),
-                line: None,
-            },
-        );
-        files.insert(
-            "/crate/src/other.rs".to_owned(),
-            Entry {
-                stamp,
-                leaf: true,
-                summary: Summary::read(),
-                line: None,
-            },
+        let lines = [
+            line("/crate/src/lib.rs", stamp, false, &summary).unwrap(),
+            line("/crate/src/other.rs", stamp, true, &Summary::read()).unwrap(),
+        ];
+        assert_eq!(
+            line("/crate/src/a\tb.rs", stamp, true, &Summary::read()),
+            None
         );
         let dir = std::env::temp_dir().join(format!("immperm-cache-{}", std::process::id()));
-        Cache::store(&dir, files.iter()).unwrap();
+        Cache::store(&dir, &format!("{}\n{}\n", lines[0], lines[1])).unwrap();
         let loaded = Cache::load(&dir);
         // Loaded entries are written back unchanged.
-        Cache::store(&dir, loaded.files.iter()).unwrap();
+        let written = std::fs::read(dir.join(FILE_NAME)).unwrap();
+        let mut again = String::new();
+        for entry in loaded.files.values() {
+            again.push_str(&entry.line);
+            again.push('\n');
+        }
+        Cache::store(&dir, &again).unwrap();
+        assert_eq!(std::fs::read(dir.join(FILE_NAME)).unwrap(), written);
         let reloaded = Cache::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(reloaded.files.len(), 2);

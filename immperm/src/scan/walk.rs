@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use super::cache::{Cache, Entry, Stamp};
+use super::cache::{self, Cache, Stamp};
 use super::cfg::{CfgSet, Pred};
 use super::parse;
 use super::summary::{Annotation, Kind, ModDecl, Node, Summary};
@@ -217,16 +217,14 @@ fn read_leaves(leaves: Leaves, shared: &Shared<'_>, gathered: &mut Gathered) -> 
             continue;
         }
         gathered.stats.read += 1;
-        if let (Some(stamp), Some(key)) = (stamp, file.to_str()) {
-            let entry = Entry {
-                stamp,
-                leaf: true,
-                summary: Summary::read(),
-                line: None,
-            };
-            gathered.fresh.push((key.to_owned(), entry));
-        }
-        gathered.files.push(file);
+        let line = match (stamp, file.to_str()) {
+            (Some(stamp), Some(key)) => {
+                gathered.fresh += 1;
+                cache::line(key, stamp, true, &Summary::read())
+            }
+            _ => None,
+        };
+        gathered.files.push((file, line));
     }
     jobs
 }
@@ -239,10 +237,9 @@ struct Outcome {
     unresolved: Vec<Unresolved>,
     children: Vec<Task>,
     errors: Vec<ScanError>,
-    /// The file and its stamp and summary, for the next cache, when it was read.
-    entry: Option<(String, Entry)>,
-    /// The file, when its cache entry was used.
-    hit: Option<String>,
+    /// The file's line in the next cache: new when it was read, the entry's when that was
+    /// used (`cached`).
+    line: Option<String>,
     cached: bool,
     kind: Option<Kind>,
     /// The module's file does not exist (so it is not among the files read).
@@ -267,18 +264,21 @@ struct Gathered {
     excluded: Vec<Found>,
     unresolved: Vec<Unresolved>,
     errors: Vec<ScanError>,
-    /// Files read, with their stamps and summaries, for the next cache.
-    fresh: Vec<(String, Entry)>,
-    /// Files whose cache entries were used.
-    hits: Vec<String>,
-    files: Vec<PathBuf>,
+    /// Files read, each with its line in the next cache (none when there is no cache, or
+    /// its path cannot be cached).
+    files: Vec<(PathBuf, Option<String>)>,
+    /// How many of those lines are new.
+    fresh: usize,
     stats: ScanStats,
 }
 
 impl Gathered {
     fn add(&mut self, file: PathBuf, outcome: Outcome) {
         if !outcome.absent {
-            self.files.push(file);
+            if outcome.line.is_some() && !outcome.cached {
+                self.fresh += 1;
+            }
+            self.files.push((file, outcome.line));
         }
         // Most files contribute none of these: at opt-level 0 even an empty `extend` shows.
         if !outcome.found.is_empty() {
@@ -301,12 +301,6 @@ impl Gathered {
             (false, Some(Kind::Read)) => stats.read += 1,
             (false, None) => {}
         }
-        if let Some(entry) = outcome.entry {
-            self.fresh.push(entry);
-        }
-        if let Some(hit) = outcome.hit {
-            self.hits.push(hit);
-        }
     }
 
     fn merge(&mut self, other: Self) {
@@ -314,8 +308,7 @@ impl Gathered {
         self.excluded.extend(other.excluded);
         self.unresolved.extend(other.unresolved);
         self.errors.extend(other.errors);
-        self.fresh.extend(other.fresh);
-        self.hits.extend(other.hits);
+        self.fresh += other.fresh;
         self.files.extend(other.files);
         self.stats.parsed += other.stats.parsed;
         self.stats.token_scanned += other.stats.token_scanned;
@@ -364,38 +357,43 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         excluded,
         unresolved,
         mut errors,
+        mut files,
         fresh,
-        mut hits,
-        files,
         stats,
     } = gathered;
-    hits.sort();
     errors.sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
     if let Some(error) = errors.into_iter().next() {
         return Err(error);
     }
+    // Each thread sorted its own files (see `work`): the stable sort finds those runs and
+    // merges them in linear time.
+    files.sort_by(|a, b| bytes(&a.0).cmp(bytes(&b.0)));
+    // By bytes: `Path`'s own equality compares components, several times slower here.
+    files.dedup_by(|a, b| bytes(&a.0) == bytes(&b.0));
+    // The cache keeps the lines of the files read, in path order; it is written when a line
+    // is new or an entry went unused.
+    let mut files_read = Vec::with_capacity(files.len());
+    let mut cache_text = String::new();
+    let mut lines = 0;
+    for (file, line) in files {
+        if let Some(line) = line {
+            cache_text.push_str(&line);
+            cache_text.push('\n');
+            lines += 1;
+        }
+        files_read.push(file);
+    }
     if let Some(dir) = &options.cache_dir
-        && (!fresh.is_empty() || hits.len() != shared.cache.files.len())
+        && (fresh > 0 || lines != shared.cache.files.len())
     {
-        // The entries still used (in path order, from the map) and the new ones (each
-        // thread's sorted, see `work`): a few sorted runs, which the stable sort merges.
-        let mut entries: Vec<(String, Entry)> = shared
-            .cache
-            .files
-            .into_iter()
-            .filter(|(path, _)| hits.binary_search(path).is_ok())
-            .collect();
-        entries.extend(fresh);
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries.dedup_by(|a, b| a.0 == b.0);
         // A cache that cannot be written only costs the next run its speed.
-        let _ = Cache::store(dir, entries.iter().map(|(path, entry)| (path, entry)));
+        let _ = Cache::store(dir, &cache_text);
     }
     let mut scan = Scan {
         found,
         excluded,
         unresolved,
-        files_read: files,
+        files_read,
         stats,
     };
     let order = |a: &Found, b: &Found| {
@@ -411,11 +409,6 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
     scan.excluded.sort_by(order);
     scan.unresolved
         .sort_by(|a, b| a.provenance.cmp(&b.provenance));
-    // Each thread sorted its own files (see `work`): the stable sort finds those runs and
-    // merges them in linear time.
-    scan.files_read.sort_by(|a, b| bytes(a).cmp(bytes(b)));
-    // By bytes: `Path`'s own equality compares components, several times slower here.
-    scan.files_read.dedup_by(|a, b| bytes(a) == bytes(b));
     Ok(scan)
 }
 
@@ -494,10 +487,9 @@ fn work(
                     ready.notify_all();
                     drop(state);
                     // Sorted here, in parallel, for `scan` to merge.
-                    gathered.fresh.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                     gathered
                         .files
-                        .sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
+                        .sort_unstable_by(|a, b| bytes(&a.0).cmp(bytes(&b.0)));
                     return gathered;
                 }
                 hungry.fetch_add(1, Ordering::Relaxed);
@@ -707,22 +699,13 @@ fn summarize(
         let owner = Owner::of(&job.file, job.flat);
         eval.nodes(&summary.items, &job.module, &owner, active, &conditions);
     }
-    match (stamp, key, summary) {
+    outcome.line = match (stamp, key, summary) {
         (Some(stamp), Some(key), Cow::Owned(summary)) => {
-            let leaf = job.leaf;
-            outcome.entry = Some((
-                key.to_owned(),
-                Entry {
-                    stamp,
-                    leaf,
-                    summary,
-                    line: None,
-                },
-            ));
+            cache::line(key, stamp, job.leaf, &summary)
         }
-        (_, Some(key), Cow::Borrowed(_)) => outcome.hit = Some(key.to_owned()),
-        _ => {}
-    }
+        (_, _, Cow::Borrowed(_)) => entry.map(|entry| entry.line.clone()),
+        _ => None,
+    };
 }
 
 /// The bytes of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
