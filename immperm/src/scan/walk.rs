@@ -837,34 +837,53 @@ struct Eval<'a> {
 
 impl Eval<'_> {
     fn nodes(&mut self, nodes: &[Node], module: &str, owner: &Owner, active: bool, cfg: &[Pred]) {
-        let mut leaves = Vec::new();
+        // The scope's leaves, in batches of `LEAF_BATCH` as they come.
+        let mut scope = None;
+        let mut batch = Vec::new();
         for node in nodes {
             match node {
                 Node::Mod(decl) => {
-                    if let Some(leaf) = self.module(decl, module, owner, active, cfg) {
-                        leaves.push(leaf);
+                    let Some(leaf) = self.module(decl, module, owner, active, cfg) else {
+                        continue;
+                    };
+                    batch.push(leaf);
+                    if batch.len() == LEAF_BATCH {
+                        let items = std::mem::take(&mut batch);
+                        self.batch(&mut scope, items, module, owner, cfg);
                     }
                 }
                 Node::Annotation(annotation) => self.annotation(annotation, module, active, cfg),
             }
         }
-        if leaves.is_empty() {
-            return;
+        if !batch.is_empty() {
+            self.batch(&mut scope, batch, module, owner, cfg);
         }
-        let scope = Arc::new(Scope {
-            module: module.to_owned(),
-            base: owner.base.clone(),
-            cfg: cfg.to_vec(),
-            ancestors: self.chain(),
-        });
-        while !leaves.is_empty() {
-            let rest = leaves.split_off(leaves.len().min(LEAF_BATCH));
-            let items = std::mem::replace(&mut leaves, rest);
-            let scope = Arc::clone(&scope);
-            self.outcome
-                .children
-                .push(Task::Leaves(Leaves { scope, items }));
-        }
+    }
+
+    /// Queues a batch of the leaves of a scope, made when its first batch is.
+    fn batch(
+        &mut self,
+        scope: &mut Option<Arc<Scope>>,
+        items: Vec<Leaf>,
+        module: &str,
+        owner: &Owner,
+        cfg: &[Pred],
+    ) {
+        let scope = match scope {
+            Some(scope) => Arc::clone(scope),
+            None => {
+                let made = Arc::new(Scope {
+                    module: module.to_owned(),
+                    base: owner.base.clone(),
+                    cfg: cfg.to_vec(),
+                    ancestors: self.chain(),
+                });
+                Arc::clone(scope.insert(made))
+            }
+        };
+        self.outcome
+            .children
+            .push(Task::Leaves(Leaves { scope, items }));
     }
 
     /// Evaluates a module declaration; a leaf (`mod name;` without a `name/` directory) is
