@@ -869,17 +869,16 @@ impl Eval<'_> {
         owner: &Owner,
         cfg: &[Pred],
     ) {
-        let scope = match scope {
-            Some(scope) => Arc::clone(scope),
-            None => {
-                let made = Arc::new(Scope {
-                    module: module.to_owned(),
-                    base: owner.base.clone(),
-                    cfg: cfg.to_vec(),
-                    ancestors: self.chain(),
-                });
-                Arc::clone(scope.insert(made))
-            }
+        let scope = if let Some(scope) = scope {
+            Arc::clone(scope)
+        } else {
+            let made = Arc::new(Scope {
+                module: module.to_owned(),
+                base: owner.base.clone(),
+                cfg: cfg.to_vec(),
+                ancestors: self.chain(),
+            });
+            Arc::clone(scope.insert(made))
         };
         self.outcome
             .children
