@@ -1,8 +1,10 @@
 //! The per-file cache: each file's [`Summary`] keyed by its path, modification time and
 //! length, stored as one file in the cache directory (the build script's `OUT_DIR`).
 //!
-//! One line per source file: `secs`, `nanos`, `len`, `path`, then the summary as a prefix
-//! encoding (kind, cfg list, item list), all fields separated by tabs, strings escaped.
+//! One line per source file, in path order: `secs`, `nanos`, `len`, the leaf flag (`1` for a
+//! `name.rs` without a `name/` directory, see the walk), `path`, then the summary as a prefix
+//! encoding (kind, cfg list, item list), all fields separated by tabs, strings escaped. The
+//! scan threads make the lines of the files they read ([`line`]); storing joins them.
 //! Build scripts run unoptimised, so the format is one the standard library's optimised
 //! byte search splits, with no general-purpose parser in the way.
 
