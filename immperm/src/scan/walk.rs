@@ -185,7 +185,8 @@ impl Scope {
             site: Some(Site {
                 line: leaf.line,
                 column: leaf.column,
-                flat_listed: true,
+                // A leaf has no `name/` (and `locate` does not look).
+                flat_listed: false,
             }),
             read,
         }
@@ -506,6 +507,9 @@ fn work(
                     created += jobs.len();
                     local.extend(jobs.into_iter().rev().map(Task::Module));
                     done += 1;
+                    if hungry.load(Ordering::Relaxed) > 0 {
+                        break;
+                    }
                     continue;
                 }
             };
@@ -515,8 +519,7 @@ fn work(
                 proc_macro2::extra::invalidate_current_thread_spans();
             }
             created += outcome.children.len();
-            // Last declared on top: the files come in declaration order, which `scan`'s
-            // sort then mostly finds in place.
+            // The first declared on top: modules are read in declaration order.
             outcome.children.reverse();
             local.append(&mut outcome.children);
             gathered.add(file, outcome);
