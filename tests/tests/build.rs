@@ -24,6 +24,12 @@ fn analyze(dir: &Path) -> Result<Analysis, BuildError> {
     })
 }
 
+/// Asserts that the committed artifacts of the crate in `dir` are what its code needs.
+fn assert_current(dir: &Path) {
+    let stale = analyze(dir).unwrap().stale().unwrap();
+    assert!(stale.is_empty(), "{stale:#?}");
+}
+
 /// Copies a directory tree (files only).
 fn copy(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -127,13 +133,7 @@ fn the_committed_example_is_current_and_goes_stale_with_a_new_annotation() {
     // Writing brings everything up to date.
     let written = analysis.write().unwrap();
     assert!(!written.is_empty());
-    assert!(
-        analyze(&root.join("media-app"))
-            .unwrap()
-            .stale()
-            .unwrap()
-            .is_empty()
-    );
+    assert_current(&root.join("media-app"));
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -264,12 +264,6 @@ fn documents_no_longer_needed_are_stale_and_removed() {
             .join("media-app/policy/service-role-trust.json")
             .exists()
     );
-    assert!(
-        analyze(&root.join("media-app"))
-            .unwrap()
-            .stale()
-            .unwrap()
-            .is_empty()
-    );
+    assert_current(&root.join("media-app"));
     std::fs::remove_dir_all(&root).unwrap();
 }
