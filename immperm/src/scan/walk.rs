@@ -1002,7 +1002,6 @@ impl Eval<'_> {
         ));
     }
 
-    /// Queues `child`, a module of this file; `via_path` when `#[path]` named it.
     /// This file as the nearest ancestor of the modules it declares.
     fn chain(&mut self) -> Arc<Ancestor> {
         Arc::clone(self.chain.get_or_insert_with(|| {
@@ -1013,6 +1012,7 @@ impl Eval<'_> {
         }))
     }
 
+    /// Queues `child`, a module of this file; `via_path` when `#[path]` named it.
     fn queue(&mut self, mut child: Job, via_path: bool) {
         let ancestors = self.chain();
         // Only `#[path]` can lead back to an enclosing file.
