@@ -33,7 +33,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
+/// The command line: the crate directory, runs, threads and `--only`.
+struct Args {
+    dir: PathBuf,
+    runs: usize,
+    threads: usize,
+    only: Option<String>,
+}
+
+fn args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let mut dir = None;
     let mut runs = 7;
@@ -59,6 +67,21 @@ fn run() -> Result<(), String> {
     let dir = dir.ok_or(
         "usage: scan-bench <crate-dir> [--runs N] [--threads T] [--only scan|first|floor]",
     )?;
+    Ok(Args {
+        dir,
+        runs,
+        threads,
+        only,
+    })
+}
+
+fn run() -> Result<(), String> {
+    let Args {
+        dir,
+        runs,
+        threads,
+        only,
+    } = args()?;
     let cfg = CfgSet::new()
         .with_name("unix")
         .with_name("debug_assertions")
