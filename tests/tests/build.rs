@@ -60,6 +60,15 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A scratch copy of the example workspace (`media-app` and the `media-kit` it depends on).
+fn scratch_examples(name: &str) -> PathBuf {
+    let root = scratch(name);
+    for example in ["media-app", "media-kit"] {
+        copy(&examples().join(example), &root.join(example));
+    }
+    root
+}
+
 /// A scratch crate `name` with this `Cargo.toml` and `src/lib.rs`.
 fn scratch_crate(name: &str, manifest: &str, lib: &str) -> PathBuf {
     let root = scratch(name);
@@ -109,9 +118,7 @@ fn the_committed_example_is_current_and_goes_stale_with_a_new_annotation() {
         assert!(stale.is_empty(), "{example}: {stale:#?}");
     }
 
-    let root = scratch("stale");
-    copy(&examples().join("media-app"), &root.join("media-app"));
-    copy(&examples().join("media-kit"), &root.join("media-kit"));
+    let root = scratch_examples("stale");
     let probe = root.join("media-app/src/probe.rs");
     let line = append(
         &probe,
@@ -139,9 +146,7 @@ fn the_committed_example_is_current_and_goes_stale_with_a_new_annotation() {
 
 #[test]
 fn a_new_permission_shows_with_the_function_that_needs_it() {
-    let root = scratch("grant");
-    copy(&examples().join("media-app"), &root.join("media-app"));
-    copy(&examples().join("media-kit"), &root.join("media-kit"));
+    let root = scratch_examples("grant");
     let probe = root.join("media-app/src/probe.rs");
     let line = append(
         &probe,
@@ -237,9 +242,7 @@ fn deployed_policies_in_the_configuration_are_checked() {
 
 #[test]
 fn documents_no_longer_needed_are_stale_and_removed() {
-    let root = scratch("removed");
-    copy(&examples().join("media-app"), &root.join("media-app"));
-    copy(&examples().join("media-kit"), &root.join("media-kit"));
+    let root = scratch_examples("removed");
     // Back to IMM's default service role: no custom role policy, no trust policy.
     let manifest = root.join("media-app/Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
