@@ -47,7 +47,7 @@ impl Owner {
 }
 
 /// A module file to read.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Job {
     file: PathBuf,
     module: String,
