@@ -209,12 +209,13 @@ fn read_leaves(leaves: Leaves, shared: &Shared<'_>, gathered: &mut Gathered) -> 
     for leaf in items {
         let file = scope.file(&leaf.name);
         // An error is reported by the job, which reads the file again.
-        let Ok((stamp, bytes)) = read(&file, stamp) else {
+        let Ok((stamp, bytes)) = read_into(&file, stamp, &mut gathered.buffer) else {
             jobs.push(scope.job(leaf, file, None));
             continue;
         };
-        if parse::kind_of(&bytes, true) != Kind::Read {
-            jobs.push(scope.job(leaf, file, Some((stamp, bytes))));
+        if parse::kind_of(bytes, true) != Kind::Read {
+            let read = Some((stamp, bytes.to_vec()));
+            jobs.push(scope.job(leaf, file, read));
             continue;
         }
         gathered.stats.read += 1;
@@ -271,6 +272,8 @@ struct Gathered {
     /// How many of those lines are new.
     fresh: usize,
     stats: ScanStats,
+    /// Where leaves are read (see `read_into`).
+    buffer: Vec<u8>,
 }
 
 impl Gathered {
@@ -361,6 +364,7 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         mut files,
         fresh,
         stats,
+        buffer: _,
     } = gathered;
     errors.sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
     if let Some(error) = errors.into_iter().next() {
@@ -742,6 +746,42 @@ fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, Vec<u8>)> {
     }
     bytes.truncate(filled);
     Ok((Stamp::of(&metadata), bytes))
+}
+
+/// Reads a file into `buffer` and returns its bytes, and its stamp when `stamp` is asked
+/// for: the system calls of `fs::read`, without an allocation per file. The buffer grows
+/// to the largest file read and is not cleared between files (a read overwrites what it
+/// returns), so most files cost neither an allocation nor zeroing.
+fn read_into<'b>(
+    path: &Path,
+    stamp: bool,
+    buffer: &'b mut Vec<u8>,
+) -> std::io::Result<(Option<Stamp>, &'b [u8])> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    // Room for the whole file and one byte more, so that one read finds the end.
+    let size = usize::try_from(metadata.len())
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    if buffer.len() < size {
+        *buffer = vec![0; size];
+    }
+    let mut filled = 0;
+    loop {
+        if filled == buffer.len() {
+            // The file grew since the `stat`.
+            buffer.resize(buffer.len().saturating_mul(2), 0);
+        }
+        match file.read(buffer.get_mut(filled..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    let stamp = if stamp { Stamp::of(&metadata) } else { None };
+    Ok((stamp, buffer.get(..filled).unwrap_or_default()))
 }
 
 /// What the module lookups need of a directory's listing: the names of its subdirectories,
