@@ -491,10 +491,11 @@ fn work(
                 if state.pending == 0 {
                     ready.notify_all();
                     drop(state);
-                    // Sorted here, in parallel, for `scan` to merge.
-                    gathered
-                        .files
-                        .sort_unstable_by(|a, b| bytes(&a.0).cmp(bytes(&b.0)));
+                    // Sorted here, in parallel, for `scan` to merge. A stable sort: a thread
+                    // reads depth first in declaration order, so its files come in long
+                    // sorted runs, which it finds and merges (an unstable sort compared
+                    // and moved each path about log n times: 4% of a first build).
+                    gathered.files.sort_by(|a, b| bytes(&a.0).cmp(bytes(&b.0)));
                     return gathered;
                 }
                 hungry.fetch_add(1, Ordering::Relaxed);
