@@ -4,8 +4,12 @@
 //! files.
 //!
 //! ```text
-//! gen-corpus <dir> [--annotated-files N] [--per-file M] [--lines L] [--flat]
+//! gen-corpus <dir> [--annotated-files N] [--per-file M] [--lines L] [--leaves K] [--flat]
 //! ```
+//!
+//! `--leaves K` sets the leaf files per middle module (default 20, so 2,000 leaves): with
+//! the same module tree and declaring files, two corpora that differ only in `K` tell what
+//! each further leaf costs (`scripts/skipped-cost`).
 //!
 //! `--flat` puts the 2,000 leaf files directly under `src/`, declared by `lib.rs`, so that a
 //! scan of it is almost only the per-file work (a minimal module tree).
@@ -18,10 +22,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Top-level modules, middle modules per top, leaf files per middle module.
+/// Top-level modules and middle modules per top.
 const TOPS: usize = 10;
 const MIDS: usize = 10;
-const LEAVES: usize = 20;
 
 const OPERATIONS: [&str; 8] = [
     r#"op = "video/snapshots", async, saveas = "media-out/thumbs/", notify = "jobs""#,
@@ -39,6 +42,8 @@ struct Options {
     annotated_files: usize,
     per_file: usize,
     lines: usize,
+    /// Leaf files per middle module.
+    leaves: usize,
     flat: bool,
 }
 
@@ -49,6 +54,7 @@ fn parse_args() -> Result<Options, String> {
         annotated_files: 100,
         per_file: 10,
         lines: 480,
+        leaves: 20,
         flat: false,
     };
     while let Some(arg) = args.next() {
@@ -61,6 +67,7 @@ fn parse_args() -> Result<Options, String> {
             "--annotated-files" => options.annotated_files = number(&arg)?,
             "--per-file" => options.per_file = number(&arg)?,
             "--lines" => options.lines = number(&arg)?,
+            "--leaves" => options.leaves = number(&arg)?,
             "--flat" => options.flat = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
             dir => options.dir = PathBuf::from(dir),
@@ -68,7 +75,8 @@ fn parse_args() -> Result<Options, String> {
     }
     if options.dir.as_os_str().is_empty() {
         return Err(
-            "usage: gen-corpus <dir> [--annotated-files N] [--per-file M] [--lines L] [--flat]"
+            "usage: gen-corpus <dir> [--annotated-files N] [--per-file M] [--lines L] [--leaves K] \
+             [--flat]"
                 .to_owned(),
         );
     }
@@ -124,7 +132,7 @@ fn generate(options: &Options) -> std::io::Result<()> {
         annotations: 0,
         annotated_files: 0,
     };
-    let total_leaves = TOPS * MIDS * LEAVES;
+    let total_leaves = TOPS * MIDS * options.leaves;
     let every = total_leaves
         .checked_div(options.annotated_files)
         .unwrap_or(usize::MAX)
@@ -179,7 +187,7 @@ fn generate(options: &Options) -> std::io::Result<()> {
                 top_dir.join(format!("m{mid:02}.rs"))
             };
             let mut mid_text = format!("//! Component {top}.{mid}.\n\nuse std::fmt;\n\n");
-            for leaf in 0..LEAVES {
+            for leaf in 0..options.leaves {
                 if leaf == 7 {
                     // `#[path]` relative to this file's directory.
                     let relative = if mid % 2 == 0 {
@@ -196,7 +204,7 @@ fn generate(options: &Options) -> std::io::Result<()> {
             mid_text.push_str("\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn builds() {}\n}\n");
             write(&mid_file, &mid_text, &mut stats)?;
 
-            for leaf in 0..LEAVES {
+            for leaf in 0..options.leaves {
                 let name = if leaf == 7 {
                     format!("impl_l{leaf:02}.rs")
                 } else {
@@ -230,7 +238,7 @@ fn generate_flat(
     mut stats: Stats,
     rng: &mut Rng,
 ) -> std::io::Result<()> {
-    let leaves = TOPS * MIDS * LEAVES;
+    let leaves = TOPS * MIDS * options.leaves;
     for leaf in 0..leaves {
         let _ = writeln!(lib, "pub mod l{leaf:04};");
     }
