@@ -761,12 +761,10 @@ fn read_into<'b>(
     use std::io::Read as _;
     let mut file = std::fs::File::open(path)?;
     let metadata = file.metadata()?;
-    // Room for the whole file and one byte more, so that one read finds the end.
-    let size = usize::try_from(metadata.len())
-        .unwrap_or(usize::MAX)
-        .saturating_add(1);
-    if buffer.len() < size {
-        *buffer = vec![0; size];
+    let len = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+    // Room for the whole file and one byte more, for a file that grew since the `stat`.
+    if buffer.len() <= len {
+        *buffer = vec![0; len.saturating_add(1)];
     }
     let mut filled = 0;
     loop {
@@ -776,6 +774,13 @@ fn read_into<'b>(
         }
         match file.read(buffer.get_mut(filled..).unwrap_or_default()) {
             Ok(0) => break,
+            // The length the stamp records: no further read to find the end. A file that
+            // grew since is as if it grew after the read, and changes the stamp the next
+            // build compares (and cargo's `rerun-if-changed` reruns the build script).
+            Ok(read) if filled + read == len => {
+                filled = len;
+                break;
+            }
             Ok(read) => filled += read,
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
             Err(err) => return Err(err),
