@@ -1,16 +1,18 @@
 //! The per-file cache: each file's [`Summary`] keyed by its path, modification time and
 //! length, stored as one file in the cache directory (the build script's `OUT_DIR`).
 //!
-//! One line per source file, in path order: `secs`, `nanos`, `len`, the leaf flag (`1` for a
-//! `name.rs` without a `name/` directory, see the walk), `path`, then the summary as a prefix
-//! encoding (kind, cfg list, item list), all fields separated by tabs, strings escaped. The
-//! scan threads make the lines of the files they read ([`line`]); storing joins them.
-//! Build scripts run unoptimised, so the format is one the standard library's optimised
-//! byte search splits, with no general-purpose parser in the way.
+//! One line per source file, in path order: `path`, `secs`, `nanos`, `len`, the leaf flag
+//! (`1` for a `name.rs` without a `name/` directory, see the walk), then the summary as a
+//! prefix encoding (kind, cfg list, item list), all fields separated by tabs, strings
+//! escaped. The scan threads make the lines of the files they read ([`line`]); storing joins
+//! them. Loading only finds each line's path: a line is decoded when its file is looked up,
+//! and its summary only when the file is unchanged. Build scripts run unoptimised, so the
+//! format is one the standard library's optimised byte search splits, with no
+//! general-purpose parser in the way.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
+use std::ops::Range;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -20,7 +22,7 @@ use super::summary::{Annotation, Args, Kind, ModDecl, Node, Summary};
 /// The cache file's name in the cache directory.
 const FILE_NAME: &str = "immperm-scan-cache.tsv";
 /// The first line; changes whenever the format or the scanner's reading of sources changes.
-const FORMAT: &str = concat!("immperm-scan/", env!("CARGO_PKG_VERSION"), "/1");
+const FORMAT: &str = concat!("immperm-scan/", env!("CARGO_PKG_VERSION"), "/2");
 
 /// What identifies a file's content without reading it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,49 +43,169 @@ impl Stamp {
     }
 }
 
-#[derive(Clone, Debug)]
-pub(crate) struct Entry {
+/// A file's line in the cache, as looked up.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry<'a> {
     pub(crate) stamp: Stamp,
     /// Whether the file was read as a leaf (see the walk), which changes its summary.
     pub(crate) leaf: bool,
-    pub(crate) summary: Summary,
-    /// The entry's line as loaded, written back as is when the file is unchanged.
-    pub(crate) line: String,
+    /// The summary's fields, decoded by [`Entry::summary`].
+    summary: &'a str,
+    /// The whole line (without its newline), written back as is when the file is unchanged.
+    pub(crate) line: &'a str,
 }
+
+impl Entry<'_> {
+    /// The file's summary; `None` when the line is malformed.
+    pub(crate) fn summary(&self) -> Option<Summary> {
+        if self.is_read() {
+            return Some(Summary::read());
+        }
+        let mut fields = Fields(self.summary.split('\t'));
+        let summary = decode_summary(&mut fields)?;
+        fields.0.next().is_none().then_some(summary)
+    }
+
+    /// Whether the file was only read (what [`Summary::read`] encodes to).
+    pub(crate) fn is_read(&self) -> bool {
+        self.summary == READ
+    }
+}
+
+/// The fields of [`Summary::read`].
+const READ: &str = "R\t0\t0";
 
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    /// Keyed by absolute path (UTF-8 paths only; others are not cached).
-    pub(crate) files: BTreeMap<String, Entry>,
+    /// The cache file as loaded.
+    text: String,
+    /// Its lines, sorted by path (UTF-8 paths only; others are not cached).
+    lines: Vec<Indexed>,
+}
+
+/// Where a line of the cache file is.
+#[derive(Debug)]
+struct Indexed {
+    path: Key,
+    /// The line, without its newline, and where its fields after the path start.
+    line: Range<usize>,
+    fields: usize,
+}
+
+/// A line's path: where the file holds it as is, or unescaped.
+#[derive(Debug)]
+enum Key {
+    At(Range<usize>),
+    Unescaped(String),
 }
 
 impl Cache {
-    /// The cache in `dir`; empty when it is missing or of another format. Lines that do
-    /// not decode are dropped (their files are read again).
+    /// The cache in `dir`; empty when it is missing or of another format. Lines whose path
+    /// field is malformed are dropped (their files are read again); the rest of a line is
+    /// checked when it is looked up.
     pub(crate) fn load(dir: &Path) -> Self {
-        let mut files = BTreeMap::new();
         let Ok(text) = fs::read_to_string(dir.join(FILE_NAME)) else {
-            return Self { files };
+            return Self::default();
         };
-        let mut lines = text.split('\n');
-        if lines.next() != Some(FORMAT) {
-            return Self { files };
+        let Some(body) = text
+            .strip_prefix(FORMAT)
+            .and_then(|rest| rest.strip_prefix('\n'))
+        else {
+            return Self::default();
+        };
+        let mut lines = Vec::new();
+        let mut at = text.len() - body.len();
+        for line in body.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            // A last line without its newline was cut short.
+            let Some(line) = line.strip_suffix('\n') else {
+                continue;
+            };
+            let Some((path, _)) = line.split_once('\t') else {
+                continue;
+            };
+            let path_end = start + path.len();
+            let key = if path.contains('\\') {
+                match unescape(path) {
+                    Some(path) => Key::Unescaped(path),
+                    None => continue,
+                }
+            } else {
+                Key::At(start..path_end)
+            };
+            lines.push(Indexed {
+                path: key,
+                line: start..start + line.len(),
+                fields: path_end + 1,
+            });
         }
-        for line in lines.filter(|line| !line.is_empty()) {
-            if let Some((path, entry)) = decode(line) {
-                files.insert(path, entry);
-            }
+        let mut cache = Self {
+            text,
+            lines: Vec::new(),
+        };
+        // Written in path order: the stable sort checks that in one pass (and sorts a file
+        // that is not).
+        lines.sort_by(|a, b| cache.key(a).cmp(cache.key(b)));
+        cache.lines = lines;
+        cache
+    }
+
+    fn key<'a>(&'a self, line: &'a Indexed) -> &'a str {
+        match &line.path {
+            Key::At(range) => self.text.get(range.clone()).unwrap_or_default(),
+            Key::Unescaped(path) => path,
         }
-        Self { files }
     }
 
     /// The summary of `path` when the cache holds it for this stamp.
     #[cfg(test)]
-    fn get(&self, path: &str, stamp: Stamp) -> Option<&Summary> {
-        self.files
-            .get(path)
+    fn get(&self, path: &str, stamp: Stamp) -> Option<Summary> {
+        self.entry(path)
             .filter(|entry| entry.stamp == stamp)
-            .map(|entry| &entry.summary)
+            .and_then(|entry| entry.summary())
+    }
+
+    /// The lines, in path order.
+    #[cfg(test)]
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        self.lines
+            .iter()
+            .filter_map(|line| self.text.get(line.line.clone()))
+    }
+
+    /// How many lines the cache has.
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The line of `path`; `None` when there is none or its stamp and flag are malformed.
+    pub(crate) fn entry(&self, path: &str) -> Option<Entry<'_>> {
+        let found = self
+            .lines
+            .binary_search_by(|line| self.key(line).cmp(path))
+            .ok()?;
+        let indexed = self.lines.get(found)?;
+        let line = self.text.get(indexed.line.clone())?;
+        let fields = self.text.get(indexed.fields..indexed.line.end)?;
+        let (secs, fields) = fields.split_once('\t')?;
+        let (nanos, fields) = fields.split_once('\t')?;
+        let (len, fields) = fields.split_once('\t')?;
+        let (leaf, summary) = fields.split_once('\t')?;
+        Some(Entry {
+            stamp: Stamp {
+                secs: secs.parse().ok()?,
+                nanos: nanos.parse().ok()?,
+                len: len.parse().ok()?,
+            },
+            leaf: match leaf {
+                "0" => false,
+                "1" => true,
+                _ => return None,
+            },
+            summary,
+            line,
+        })
     }
 
     /// Writes the cache made of `lines` (each ending with a newline, sorted by path for a
@@ -112,36 +234,20 @@ pub(crate) fn line(path: &str, stamp: Stamp, leaf: bool, summary: &Summary) -> O
     }
     let Stamp { secs, nanos, len } = stamp;
     let mut out = String::with_capacity(path.len() + 48);
-    let _ = write!(out, "{secs}\t{nanos}\t{len}\t{}", u8::from(leaf));
-    push_field(&mut out, path);
+    push_escaped(&mut out, path);
+    let _ = write!(out, "\t{secs}\t{nanos}\t{len}\t{}", u8::from(leaf));
     encode_summary(&mut out, summary);
     Some(out)
 }
 
-fn decode(line: &str) -> Option<(String, Entry)> {
-    let mut fields = Fields(line.split('\t'));
-    let stamp = Stamp {
-        secs: fields.number()?,
-        nanos: fields.number()?,
-        len: fields.number()?,
-    };
-    let leaf = fields.flag()?;
-    let path = fields.string()?;
-    let summary = decode_summary(&mut fields)?;
-    fields.0.next().is_none().then_some((
-        path,
-        Entry {
-            stamp,
-            leaf,
-            summary,
-            line: line.to_owned(),
-        },
-    ))
-}
-
-/// Appends `\t` and `text` escaped (`\\`, `\t`, `\n`).
+/// Appends `\t` and `text` escaped.
 fn push_field(out: &mut String, text: &str) {
     out.push('\t');
+    push_escaped(out, text);
+}
+
+/// Appends `text` escaped (`\\`, `\t`, `\n`).
+fn push_escaped(out: &mut String, text: &str) {
     // Three byte searches rather than one search for any of three characters: at opt-level 0
     // that one is a call per character, these are the standard library's optimised search.
     let bytes = text.as_bytes();
@@ -157,6 +263,27 @@ fn push_field(out: &mut String, text: &str) {
     } else {
         out.push_str(text);
     }
+}
+
+/// What [`push_escaped`] escaped; `None` for an unknown escape.
+fn unescape(raw: &str) -> Option<String> {
+    if !raw.contains('\\') {
+        return Some(raw.to_owned());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        out.push(match c {
+            '\\' => match chars.next()? {
+                't' => '\t',
+                'n' => '\n',
+                '\\' => '\\',
+                _ => return None,
+            },
+            c => c,
+        });
+    }
+    Some(out)
 }
 
 fn push_number(out: &mut String, number: usize) {
@@ -311,24 +438,7 @@ impl Fields<'_> {
     }
 
     fn string(&mut self) -> Option<String> {
-        let raw = self.raw()?;
-        if !raw.contains('\\') {
-            return Some(raw.to_owned());
-        }
-        let mut out = String::with_capacity(raw.len());
-        let mut chars = raw.chars();
-        while let Some(c) = chars.next() {
-            out.push(match c {
-                '\\' => match chars.next()? {
-                    't' => '\t',
-                    'n' => '\n',
-                    '\\' => '\\',
-                    _ => return None,
-                },
-                c => c,
-            });
-        }
-        Some(out)
+        unescape(self.raw()?)
     }
 
     fn number<T: std::str::FromStr>(&mut self) -> Option<T> {
@@ -525,32 +635,83 @@ mod tests {
         // Loaded entries are written back unchanged.
         let written = std::fs::read(dir.join(FILE_NAME)).unwrap();
         let mut again = String::new();
-        for entry in loaded.files.values() {
-            again.push_str(&entry.line);
+        for line in loaded.lines() {
+            again.push_str(line);
             again.push('\n');
         }
         Cache::store(&dir, &again).unwrap();
         assert_eq!(std::fs::read(dir.join(FILE_NAME)).unwrap(), written);
         let reloaded = Cache::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(reloaded.files.len(), 2);
-        assert_eq!(reloaded.get("/crate/src/lib.rs", stamp), Some(&summary));
-        assert_eq!(loaded.get("/crate/src/lib.rs", stamp), Some(&summary));
+        assert_eq!(reloaded.len(), 2);
+        assert_eq!(
+            reloaded.get("/crate/src/lib.rs", stamp),
+            Some(summary.clone())
+        );
+        assert_eq!(loaded.get("/crate/src/lib.rs", stamp), Some(summary));
         assert_eq!(
             reloaded.get("/crate/src/other.rs", stamp),
-            Some(&Summary::read())
+            Some(Summary::read())
         );
         assert!(
             loaded
-                .files
-                .get("/crate/src/other.rs")
-                .is_some_and(|e| e.leaf)
+                .entry("/crate/src/other.rs")
+                .is_some_and(|e| e.leaf && e.is_read())
         );
-        assert_eq!(
-            loaded.get("/crate/src/other.rs", stamp),
-            Some(&Summary::read())
+        assert!(
+            loaded
+                .entry("/crate/src/lib.rs")
+                .is_some_and(|e| !e.leaf && !e.is_read())
         );
         let later = Stamp { secs: 2, ..stamp };
         assert_eq!(loaded.get("/crate/src/lib.rs", later), None);
+        assert!(loaded.entry("/crate/src/missing.rs").is_none());
+    }
+
+    /// Loading finds each line by its path whatever the order of the file, unescapes paths,
+    /// and drops what it cannot read: a line without a path field, a last line cut short;
+    /// a line whose stamp is malformed is found by nobody.
+    #[test]
+    fn lines_are_found_by_path() {
+        let stamp = Stamp {
+            secs: 1,
+            nanos: 2,
+            len: 3,
+        };
+        let read = |path: &str| line(path, stamp, true, &Summary::read()).unwrap();
+        let escaped = read("/crate/src/back\\slash.rs");
+        assert!(
+            escaped.starts_with("/crate/src/back\\\\slash.rs\t"),
+            "{escaped}"
+        );
+        let text = [
+            read("/crate/src/z.rs"),
+            escaped,
+            read("/crate/src/a.rs"),
+            "no-fields".to_owned(),
+            "/crate/src/bad.rs\tx\t2\t3\t1\tR\t0\t0".to_owned(),
+            "/crate/src/leaf.rs\t1\t2\t3\t7\tR\t0\t0".to_owned(),
+            read("/crate/src/m.rs"),
+        ]
+        .join("\n");
+        let dir = std::env::temp_dir().join(format!("immperm-cache-order-{}", std::process::id()));
+        // The last line has no newline: cut short, dropped.
+        Cache::store(&dir, &text).unwrap();
+        let loaded = Cache::load(&dir);
+        std::fs::write(dir.join(FILE_NAME), format!("immperm-scan/0/0\n{text}\n")).unwrap();
+        let other_format = Cache::load(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        for path in [
+            "/crate/src/z.rs",
+            "/crate/src/back\\slash.rs",
+            "/crate/src/a.rs",
+        ] {
+            assert_eq!(loaded.get(path, stamp), Some(Summary::read()), "{path}");
+        }
+        assert!(loaded.entry("/crate/src/m.rs").is_none());
+        assert!(loaded.entry("/crate/src/bad.rs").is_none());
+        assert!(loaded.entry("/crate/src/leaf.rs").is_none());
+        assert_eq!(loaded.len(), 5);
+        assert_eq!(other_format.len(), 0);
     }
 }

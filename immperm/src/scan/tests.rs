@@ -598,6 +598,29 @@ fn the_cache_rereads_only_changed_files() {
     assert_eq!(unix.stats.cached, 4);
     assert_eq!(unix.found.len(), 2);
 
+    // A file that was only read, and gains an annotation, is parsed.
+    fixture.write(
+        "src/c.rs",
+        "#[requires_imm(op = \"video/info\")] fn c() {}\n",
+    );
+    let fifth = scan_crate(&options).unwrap();
+    assert_eq!(
+        fifth.stats,
+        ScanStats {
+            parsed: 1,
+            token_scanned: 0,
+            read: 0,
+            cached: 3
+        }
+    );
+    assert_eq!(
+        listing(&fifth.found),
+        [
+            "src/a.rs:1 crate::a::a video/info sync",
+            "src/c.rs:1 crate::c::c video/info sync",
+        ]
+    );
+
     // A corrupt cache is ignored.
     let file = cache.join("immperm-scan-cache.tsv");
     let text = std::fs::read_to_string(&file).unwrap();

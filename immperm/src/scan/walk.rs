@@ -2,7 +2,6 @@
 //! is summarised (from the cache when its stamp matches), its summary evaluated against the
 //! cfg set, and the files of the modules it declares are queued.
 
-use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -193,21 +192,32 @@ impl Scope {
     }
 }
 
-/// Reads the files of a batch of leaves; returns the jobs of those that need more.
+/// Reads the files of a batch of leaves, or takes them from the cache when unchanged;
+/// returns the jobs of those that need more.
 fn read_leaves(leaves: Leaves, shared: &Shared<'_>, gathered: &mut Gathered) -> Vec<Job> {
     let Leaves { scope, items } = leaves;
     let mut jobs = Vec::new();
-    // With cache entries, the job looks the file up (one lookup, not two).
-    if !shared.cache.files.is_empty() {
-        for leaf in items {
-            let file = scope.file(&leaf.name);
-            jobs.push(scope.job(leaf, file, None));
-        }
-        return jobs;
-    }
     let stamp = shared.options.cache_dir.is_some();
     for leaf in items {
         let file = scope.file(&leaf.name);
+        let key = file.to_str();
+        if let Some(entry) = key.and_then(|key| shared.cache.entry(key)) {
+            if !(entry.leaf && entry.is_read()) {
+                // The job takes the summary from the cache, or reads the file.
+                jobs.push(scope.job(leaf, file, None));
+                continue;
+            }
+            let unchanged = std::fs::metadata(&file)
+                .ok()
+                .and_then(|metadata| Stamp::of(&metadata))
+                == Some(entry.stamp);
+            if unchanged {
+                gathered.stats.cached += 1;
+                let line = Some(entry.line.to_owned());
+                gathered.files.push((file, line));
+                continue;
+            }
+        }
         // An error is reported by the job, which reads the file again.
         let Ok((stamp, bytes)) = read_into(&file, stamp, &mut gathered.buffer) else {
             jobs.push(scope.job(leaf, file, None));
@@ -219,7 +229,7 @@ fn read_leaves(leaves: Leaves, shared: &Shared<'_>, gathered: &mut Gathered) -> 
             continue;
         }
         gathered.stats.read += 1;
-        let line = match (stamp, file.to_str()) {
+        let line = match (stamp, key) {
             (Some(stamp), Some(key)) => {
                 gathered.fresh += 1;
                 cache::line(key, stamp, true, &Summary::read())
@@ -389,7 +399,7 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
         files_read.push(file);
     }
     if let Some(dir) = &options.cache_dir
-        && (fresh > 0 || lines != shared.cache.files.len())
+        && (fresh > 0 || lines != shared.cache.len())
     {
         // A cache that cannot be written only costs the next run its speed.
         let _ = Cache::store(dir, &cache_text);
@@ -632,63 +642,27 @@ fn summarize(
     manifest_dir: &Path,
     outcome: &mut Outcome,
 ) {
-    let shown = || display_path(&job.file, manifest_dir);
     let key = job.file.to_str();
-    let entry = key.and_then(|key| shared.cache.files.get(key));
     // With a cache entry, a `stat` decides; otherwise the file is read (and stamped from
     // the open file).
-    let fresh_stamp = entry.and_then(|_| {
-        std::fs::metadata(&job.file)
-            .ok()
-            .and_then(|metadata| Stamp::of(&metadata))
-    });
-    let (stamp, summary) = match entry {
-        Some(entry) if fresh_stamp == Some(entry.stamp) && entry.leaf == job.leaf => {
-            outcome.cached = true;
-            (fresh_stamp, Cow::Borrowed(&entry.summary))
-        }
-        _ => {
-            let read = read.map_or_else(
-                || self::read(&job.file, shared.options.cache_dir.is_some()),
-                Ok,
-            );
-            let (stamp, text) = match read {
-                Ok(read) => read,
-                Err(err) => {
-                    outcome.absent = err.kind() == std::io::ErrorKind::NotFound;
-                    if job.active {
-                        outcome.errors.push(match &job.site {
-                            // Neither `name.rs` nor `name/mod.rs` (see `locate`).
-                            Some(site) if err.kind() == std::io::ErrorKind::NotFound => {
-                                let name = job.module.rsplit("::").next().unwrap_or_default();
-                                let (flat, nested) = candidates(job, manifest_dir);
-                                job.error_at_site(site, manifest_dir, missing(name, &flat, &nested))
-                            }
-                            _ => ScanError::new(
-                                shown(),
-                                None,
-                                format!("cannot read the file: {err}"),
-                            ),
-                        });
-                    }
-                    return;
-                }
-            };
-            match parse::summarize(&text, job.leaf) {
-                Ok(summary) => (stamp, Cow::Owned(summary)),
-                Err(failure) => {
-                    // A file under a false cfg is not compiled, so it need not parse.
-                    if job.active {
-                        outcome.errors.push(ScanError::new(
-                            shown(),
-                            Some((failure.line, failure.column)),
-                            format!("cannot parse this file: {}", failure.message),
-                        ));
-                    }
-                    return;
-                }
-            }
-        }
+    let cached = key
+        .and_then(|key| shared.cache.entry(key))
+        .filter(|entry| entry.leaf == job.leaf)
+        .filter(|entry| {
+            std::fs::metadata(&job.file)
+                .ok()
+                .and_then(|metadata| Stamp::of(&metadata))
+                == Some(entry.stamp)
+        })
+        .and_then(|entry| Some((entry.stamp, entry.summary()?, entry.line)));
+    let (stamp, summary, cached_line) = if let Some((stamp, summary, line)) = cached {
+        outcome.cached = true;
+        (Some(stamp), summary, Some(line))
+    } else {
+        let Some((stamp, summary)) = read_summary(job, read, shared, manifest_dir, outcome) else {
+            return;
+        };
+        (stamp, summary, None)
     };
     outcome.kind = Some(summary.kind);
     if !summary.items.is_empty() {
@@ -707,13 +681,59 @@ fn summarize(
         let owner = Owner::of(&job.file, job.flat);
         eval.nodes(&summary.items, &job.module, &owner, active, &conditions);
     }
-    outcome.line = match (stamp, key, summary) {
-        (Some(stamp), Some(key), Cow::Owned(summary)) => {
-            cache::line(key, stamp, job.leaf, &summary)
-        }
-        (_, _, Cow::Borrowed(_)) => entry.map(|entry| entry.line.clone()),
+    outcome.line = match (cached_line, stamp, key) {
+        (Some(line), _, _) => Some(line.to_owned()),
+        (None, Some(stamp), Some(key)) => cache::line(key, stamp, job.leaf, &summary),
         _ => None,
     };
+}
+
+/// Reads the file of `job` (unless `read` has it already) and summarizes it; `None` when it
+/// cannot be read or parsed, with the error in `outcome` when the module is active.
+fn read_summary(
+    job: &Job,
+    read: Option<(Option<Stamp>, Vec<u8>)>,
+    shared: &Shared<'_>,
+    manifest_dir: &Path,
+    outcome: &mut Outcome,
+) -> Option<(Option<Stamp>, Summary)> {
+    let shown = || display_path(&job.file, manifest_dir);
+    let read = read.map_or_else(
+        || self::read(&job.file, shared.options.cache_dir.is_some()),
+        Ok,
+    );
+    let (stamp, text) = match read {
+        Ok(read) => read,
+        Err(err) => {
+            outcome.absent = err.kind() == std::io::ErrorKind::NotFound;
+            if job.active {
+                outcome.errors.push(match &job.site {
+                    // Neither `name.rs` nor `name/mod.rs` (see `locate`).
+                    Some(site) if err.kind() == std::io::ErrorKind::NotFound => {
+                        let name = job.module.rsplit("::").next().unwrap_or_default();
+                        let (flat, nested) = candidates(job, manifest_dir);
+                        job.error_at_site(site, manifest_dir, missing(name, &flat, &nested))
+                    }
+                    _ => ScanError::new(shown(), None, format!("cannot read the file: {err}")),
+                });
+            }
+            return None;
+        }
+    };
+    match parse::summarize(&text, job.leaf) {
+        Ok(summary) => Some((stamp, summary)),
+        Err(failure) => {
+            // A file under a false cfg is not compiled, so it need not parse.
+            if job.active {
+                outcome.errors.push(ScanError::new(
+                    shown(),
+                    Some((failure.line, failure.column)),
+                    format!("cannot parse this file: {}", failure.message),
+                ));
+            }
+            None
+        }
+    }
 }
 
 /// The bytes of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
