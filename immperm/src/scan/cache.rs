@@ -161,9 +161,14 @@ impl Cache {
     /// The summary of `path` when the cache holds it for this stamp.
     #[cfg(test)]
     fn get(&self, path: &str, stamp: Stamp) -> Option<Summary> {
-        self.entry(path)
+        self.entry(path, &mut 0)
             .filter(|entry| entry.stamp == stamp)
             .and_then(|entry| entry.summary())
+    }
+
+    #[cfg(test)]
+    fn entry_at(&self, path: &str) -> Option<Entry<'_>> {
+        self.entry(path, &mut 0)
     }
 
     /// The lines, in path order.
@@ -180,30 +185,40 @@ impl Cache {
     }
 
     /// The line of `path`; `None` when there is none or its stamp and flag are malformed.
-    pub(crate) fn entry(&self, path: &str) -> Option<Entry<'_>> {
-        let found = self
+    /// `near` is where the next line is expected, updated: files looked up in path order
+    /// (the leaves of a directory) find their line there, without a search.
+    pub(crate) fn entry(&self, path: &str, near: &mut usize) -> Option<Entry<'_>> {
+        let expected = self
             .lines
-            .binary_search_by(|line| self.key(line).cmp(path))
-            .ok()?;
+            .get(*near)
+            .filter(|line| self.key(line) == path)
+            .map(|_| *near);
+        let found = match expected {
+            Some(found) => found,
+            None => self
+                .lines
+                .binary_search_by(|line| self.key(line).cmp(path))
+                .ok()?,
+        };
+        *near = found + 1;
         let indexed = self.lines.get(found)?;
         let line = self.text.get(indexed.line.clone())?;
-        let fields = self.text.get(indexed.fields..indexed.line.end)?;
-        let (secs, fields) = fields.split_once('\t')?;
-        let (nanos, fields) = fields.split_once('\t')?;
-        let (len, fields) = fields.split_once('\t')?;
-        let (leaf, summary) = fields.split_once('\t')?;
+        let mut fields = self.text.get(indexed.fields..indexed.line.end)?.as_bytes();
+        let stamp = Stamp {
+            secs: number(&mut fields)?,
+            nanos: u32::try_from(number(&mut fields)?).ok()?,
+            len: number(&mut fields)?,
+        };
+        let leaf = match fields {
+            [b'0', b'\t', ..] => false,
+            [b'1', b'\t', ..] => true,
+            _ => return None,
+        };
         Some(Entry {
-            stamp: Stamp {
-                secs: secs.parse().ok()?,
-                nanos: nanos.parse().ok()?,
-                len: len.parse().ok()?,
-            },
-            leaf: match leaf {
-                "0" => false,
-                "1" => true,
-                _ => return None,
-            },
-            summary,
+            stamp,
+            leaf,
+            // After the flag and its tab: ASCII, so a character boundary.
+            summary: line.get(line.len() - fields.len() + 2..)?,
             line,
         })
     }
@@ -262,6 +277,32 @@ fn push_escaped(out: &mut String, text: &str) {
         }
     } else {
         out.push_str(text);
+    }
+}
+
+/// The decimal number at the start of `fields` and the tab after it, which are consumed;
+/// `None` when there is none, or it has more than 19 digits (which no stamp has, and which
+/// could overflow). By hand, without checked arithmetic: the digits of a stamp, read for
+/// every file a re-run looks up, then cost a few operations each at opt-level 0.
+fn number(fields: &mut &[u8]) -> Option<u64> {
+    let mut value: u64 = 0;
+    let mut digits = 0;
+    let mut rest = *fields;
+    while let [digit @ b'0'..=b'9', tail @ ..] = rest {
+        if digits == 19 {
+            return None;
+        }
+        // At most 19 digits: below 10^19, which a `u64` holds.
+        value = value * 10 + u64::from(*digit - b'0');
+        digits += 1;
+        rest = tail;
+    }
+    match rest {
+        [b'\t', tail @ ..] if digits > 0 => {
+            *fields = tail;
+            Some(value)
+        }
+        _ => None,
     }
 }
 
@@ -655,17 +696,17 @@ mod tests {
         );
         assert!(
             loaded
-                .entry("/crate/src/other.rs")
+                .entry_at("/crate/src/other.rs")
                 .is_some_and(|e| e.leaf && e.is_read())
         );
         assert!(
             loaded
-                .entry("/crate/src/lib.rs")
+                .entry_at("/crate/src/lib.rs")
                 .is_some_and(|e| !e.leaf && !e.is_read())
         );
         let later = Stamp { secs: 2, ..stamp };
         assert_eq!(loaded.get("/crate/src/lib.rs", later), None);
-        assert!(loaded.entry("/crate/src/missing.rs").is_none());
+        assert!(loaded.entry_at("/crate/src/missing.rs").is_none());
     }
 
     /// Loading finds each line by its path whatever the order of the file, unescapes paths,
@@ -691,6 +732,10 @@ mod tests {
             "no-fields".to_owned(),
             "/crate/src/bad.rs\tx\t2\t3\t1\tR\t0\t0".to_owned(),
             "/crate/src/leaf.rs\t1\t2\t3\t7\tR\t0\t0".to_owned(),
+            "/crate/src/big.rs\t18446744073709551616\t2\t3\t1\tR\t0\t0".to_owned(),
+            "/crate/src/max.rs\t9999999999999999999\t2\t3\t1\tR\t0\t0".to_owned(),
+            "/crate/src/nanos.rs\t1\t4294967296\t3\t1\tR\t0\t0".to_owned(),
+            "/crate/src/empty.rs\t1\t\t3\t1\tR\t0\t0".to_owned(),
             read("/crate/src/m.rs"),
         ]
         .join("\n");
@@ -701,17 +746,40 @@ mod tests {
         std::fs::write(dir.join(FILE_NAME), format!("immperm-scan/0/0\n{text}\n")).unwrap();
         let other_format = Cache::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);
-        for path in [
-            "/crate/src/z.rs",
-            "/crate/src/back\\slash.rs",
+        let found = [
             "/crate/src/a.rs",
-        ] {
+            "/crate/src/back\\slash.rs",
+            "/crate/src/z.rs",
+        ];
+        for path in found {
             assert_eq!(loaded.get(path, stamp), Some(Summary::read()), "{path}");
         }
-        assert!(loaded.entry("/crate/src/m.rs").is_none());
-        assert!(loaded.entry("/crate/src/bad.rs").is_none());
-        assert!(loaded.entry("/crate/src/leaf.rs").is_none());
-        assert_eq!(loaded.len(), 5);
+        // Where the next line is expected is only a first guess: in order, in reverse and
+        // after a miss, every line is found.
+        for order in [
+            found,
+            [found[2], found[1], found[0]],
+            [found[0], found[2], found[1]],
+        ] {
+            let mut near = 0;
+            for path in order {
+                let line = loaded.entry(path, &mut near).map(|entry| entry.line);
+                assert!(
+                    line.is_some_and(|line| line.starts_with(&path[..12])),
+                    "{path}"
+                );
+                assert!(loaded.entry("/crate/src/m.rs", &mut near).is_none());
+            }
+        }
+        for malformed in ["m", "bad", "leaf", "big", "nanos", "empty"] {
+            let path = format!("/crate/src/{malformed}.rs");
+            assert!(loaded.entry_at(&path).is_none(), "{path}");
+        }
+        let max = loaded
+            .entry_at("/crate/src/max.rs")
+            .map(|entry| entry.stamp);
+        assert_eq!(max.map(|stamp| stamp.secs), Some(9_999_999_999_999_999_999));
+        assert_eq!(loaded.len(), 9);
         assert_eq!(other_format.len(), 0);
     }
 }

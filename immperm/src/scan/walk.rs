@@ -198,10 +198,12 @@ fn read_leaves(leaves: Leaves, shared: &Shared<'_>, gathered: &mut Gathered) -> 
     let Leaves { scope, items } = leaves;
     let mut jobs = Vec::new();
     let stamp = shared.options.cache_dir.is_some();
+    // The leaves of a scope are mostly in path order, so are their cache lines.
+    let mut near = 0;
     for leaf in items {
         let file = scope.file(&leaf.name);
         let key = file.to_str();
-        if let Some(entry) = key.and_then(|key| shared.cache.entry(key)) {
+        if let Some(entry) = key.and_then(|key| shared.cache.entry(key, &mut near)) {
             if !(entry.leaf && entry.is_read()) {
                 // The job takes the summary from the cache, or reads the file.
                 jobs.push(scope.job(leaf, file, None));
@@ -646,7 +648,7 @@ fn summarize(
     // With a cache entry, a `stat` decides; otherwise the file is read (and stamped from
     // the open file).
     let cached = key
-        .and_then(|key| shared.cache.entry(key))
+        .and_then(|key| shared.cache.entry(key, &mut 0))
         .filter(|entry| entry.leaf == job.leaf)
         .filter(|entry| {
             std::fs::metadata(&job.file)
