@@ -244,15 +244,26 @@ impl Cache {
 pub(crate) fn line(path: &str, stamp: Stamp, leaf: bool, summary: &Summary) -> Option<String> {
     // Two byte searches rather than one search for either character: at opt-level 0 that
     // one is a call per character, these are the standard library's optimised search.
-    if path.as_bytes().contains(&b'\t') || path.as_bytes().contains(&b'\n') {
+    let bytes = path.as_bytes();
+    if bytes.contains(&b'\t') || bytes.contains(&b'\n') {
         return None;
     }
     let Stamp { secs, nanos, len } = stamp;
     let mut out = String::with_capacity(path.len() + 48);
-    push_escaped(&mut out, path);
+    if bytes.contains(&b'\\') {
+        push_escaped(&mut out, path);
+    } else {
+        out.push_str(path);
+    }
     let _ = write!(out, "\t{secs}\t{nanos}\t{len}\t{}", u8::from(leaf));
     encode_summary(&mut out, summary);
     Some(out)
+}
+
+/// Appends `\t` and `name`, an identifier (which has nothing to escape).
+fn push_identifier(out: &mut String, name: &str) {
+    out.push('\t');
+    out.push_str(name);
 }
 
 /// Appends `\t` and `text` escaped.
@@ -373,31 +384,31 @@ fn encode_preds(out: &mut String, preds: &[Pred]) {
 
 fn encode_pred(out: &mut String, pred: &Pred) {
     match pred {
-        Pred::Literal(true) => push_field(out, "T"),
-        Pred::Literal(false) => push_field(out, "F"),
+        Pred::Literal(true) => out.push_str("\tT"),
+        Pred::Literal(false) => out.push_str("\tF"),
         Pred::Name(name) => {
-            push_field(out, "n");
+            out.push_str("\tn");
             push_field(out, name);
         }
         Pred::Value(key, value) => {
-            push_field(out, "v");
+            out.push_str("\tv");
             push_field(out, key);
             push_field(out, value);
         }
         Pred::All(all) => {
-            push_field(out, "a");
+            out.push_str("\ta");
             encode_preds(out, all);
         }
         Pred::Any(any) => {
-            push_field(out, "y");
+            out.push_str("\ty");
             encode_preds(out, any);
         }
         Pred::Not(inner) => {
-            push_field(out, "!");
+            out.push_str("\t!");
             encode_pred(out, inner);
         }
         Pred::Invalid(text) => {
-            push_field(out, "?");
+            out.push_str("\t?");
             push_field(out, text);
         }
     }
@@ -405,9 +416,9 @@ fn encode_pred(out: &mut String, pred: &Pred) {
 
 fn encode_option(out: &mut String, value: Option<&str>) {
     match value {
-        None => push_field(out, "-"),
+        None => out.push_str("\t-"),
         Some(value) => {
-            push_field(out, "=");
+            out.push_str("\t=");
             push_field(out, value);
         }
     }
@@ -418,8 +429,8 @@ fn encode_nodes(out: &mut String, nodes: &[Node]) {
     for node in nodes {
         match node {
             Node::Mod(decl) => {
-                push_field(out, "m");
-                push_field(out, &decl.name);
+                out.push_str("\tm");
+                push_identifier(out, &decl.name);
                 push_number(out, decl.line);
                 push_number(out, decl.column);
                 encode_preds(out, &decl.cfg);
@@ -429,33 +440,33 @@ fn encode_nodes(out: &mut String, nodes: &[Node]) {
                     push_field(out, path);
                 }
                 match &decl.body {
-                    None => push_field(out, "-"),
+                    None => out.push_str("\t-"),
                     Some(body) => {
-                        push_field(out, "+");
+                        out.push_str("\t+");
                         encode_nodes(out, body);
                     }
                 }
             }
             Node::Annotation(annotation) => {
-                push_field(out, "@");
+                out.push_str("\t@");
                 push_number(out, annotation.line);
                 push_number(out, annotation.column);
-                push_field(out, &annotation.function);
+                push_identifier(out, &annotation.function);
                 encode_preds(out, &annotation.cfg);
                 match &annotation.args {
                     Err(reason) => {
-                        push_field(out, "E");
+                        out.push_str("\tE");
                         push_field(out, reason);
                     }
                     Ok(args) => {
-                        push_field(out, "A");
+                        out.push_str("\tA");
                         push_field(out, &args.op);
                         push_number(out, usize::from(args.is_async));
                         match &args.saveas {
-                            None => push_field(out, "-"),
-                            Some(None) => push_field(out, "."),
+                            None => out.push_str("\t-"),
+                            Some(None) => out.push_str("\t."),
                             Some(Some(target)) => {
-                                push_field(out, "=");
+                                out.push_str("\t=");
                                 push_field(out, target);
                             }
                         }
