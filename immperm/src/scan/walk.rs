@@ -263,6 +263,27 @@ struct Outcome {
 struct Shared<'a> {
     options: &'a ScanOptions,
     cache: Cache,
+    queue: Mutex<Queue>,
+    ready: Condvar,
+    /// How many threads wait for work.
+    hungry: AtomicUsize,
+}
+
+impl Shared<'_> {
+    /// Gives `task` to the queue when a thread waits for work (it is then counted as
+    /// pending there); otherwise gives it back. Lets a thread reading a file that declares
+    /// many modules share their batches as it makes them, rather than when it is done.
+    fn offer(&self, task: Task) -> Option<Task> {
+        if self.hungry.load(Ordering::Relaxed) == 0 {
+            return Some(task);
+        }
+        let mut state = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        state.pending += 1;
+        state.jobs.push(task);
+        drop(state);
+        self.ready.notify_one();
+        None
+    }
 }
 
 struct Queue {
@@ -343,17 +364,17 @@ pub(super) fn scan(options: &ScanOptions) -> Result<Scan, ScanError> {
             .as_deref()
             .map(Cache::load)
             .unwrap_or_default(),
+        queue: Mutex::new(Queue {
+            pending: roots.len(),
+            jobs: roots,
+        }),
+        ready: Condvar::new(),
+        hungry: AtomicUsize::new(0),
     };
-    let queue = Mutex::new(Queue {
-        pending: roots.len(),
-        jobs: roots,
-    });
-    let ready = Condvar::new();
-    let hungry = AtomicUsize::new(0);
     let mut gathered = Gathered::default();
     std::thread::scope(|scope| {
         let threads: Vec<_> = (0..options.threads.max(1))
-            .map(|_| scope.spawn(|| work(&queue, &ready, &hungry, &shared, &manifest_dir)))
+            .map(|_| scope.spawn(|| work(&shared, &manifest_dir)))
             .collect();
         for thread in threads {
             // A thread that panicked lost its files (and released the others, see
@@ -469,13 +490,13 @@ fn roots(options: &ScanOptions, manifest_dir: &Path) -> Result<Vec<Task>, ScanEr
 /// the thread that made them, near the files it just read. A thread that runs out takes a
 /// few jobs from the shared queue or waits; a thread with work gives half of it to the
 /// queue when another is waiting (`hungry`), checked once per file without the lock.
-fn work(
-    queue: &Mutex<Queue>,
-    ready: &Condvar,
-    hungry: &AtomicUsize,
-    shared: &Shared<'_>,
-    manifest_dir: &Path,
-) -> Gathered {
+fn work(shared: &Shared<'_>, manifest_dir: &Path) -> Gathered {
+    let Shared {
+        queue,
+        ready,
+        hungry,
+        ..
+    } = shared;
     let mut gathered = Gathered::default();
     let mut local: Vec<Task> = Vec::new();
     let mut created = 0;
@@ -671,6 +692,7 @@ fn summarize(
         let mut eval = Eval {
             chain: None,
             listing: None,
+            shared,
             cfg: &shared.options.cfg,
             manifest_dir,
             job,
@@ -898,6 +920,7 @@ struct Eval<'a> {
     /// The directory modules were last looked up in and its listing: the declarations of
     /// one file share it, so one listing replaces `stat`s per module.
     listing: Option<(PathBuf, Listing)>,
+    shared: &'a Shared<'a>,
     cfg: &'a CfgSet,
     manifest_dir: &'a Path,
     job: &'a Job,
@@ -951,9 +974,11 @@ impl Eval<'_> {
             });
             Arc::clone(scope.insert(made))
         };
-        self.outcome
-            .children
-            .push(Task::Leaves(Leaves { scope, items }));
+        // Shared at once with a waiting thread: a file declaring many modules keeps the
+        // other threads busy while it is evaluated.
+        if let Some(task) = self.shared.offer(Task::Leaves(Leaves { scope, items })) {
+            self.outcome.children.push(task);
+        }
     }
 
     /// Evaluates a module declaration; a leaf (`mod name;` without a `name/` directory) is
