@@ -78,6 +78,16 @@ fn paths(scan: &Scan, base: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Files parsed, token-scanned, only read and taken from the cache.
+fn stats(parsed: usize, token_scanned: usize, read: usize, cached: usize) -> ScanStats {
+    ScanStats {
+        parsed,
+        token_scanned,
+        read,
+        cached,
+    }
+}
+
 #[test]
 fn nested_modules_methods_and_mod_rs_are_walked() {
     let fixture = Fixture::new(&[
@@ -150,15 +160,7 @@ pub trait Probe {
             "src/probe/sub.rs",
         ]
     );
-    assert_eq!(
-        scan.stats,
-        ScanStats {
-            parsed: 2,
-            token_scanned: 3,
-            read: 1,
-            cached: 0
-        }
-    );
+    assert_eq!(scan.stats, stats(2, 3, 1, 0));
     assert!(scan.excluded.is_empty() && scan.unresolved.is_empty());
 }
 
@@ -545,15 +547,7 @@ fn the_cache_rereads_only_changed_files() {
     let cache = fixture.dir.join("out");
     let options = fixture.options().cache_dir(&cache);
     let first = scan_crate(&options).unwrap();
-    assert_eq!(
-        first.stats,
-        ScanStats {
-            parsed: 2,
-            token_scanned: 1,
-            read: 1,
-            cached: 0
-        }
-    );
+    assert_eq!(first.stats, stats(2, 1, 1, 0));
     let second = scan_crate(&options).unwrap();
     assert_eq!(second.stats.cached, 4);
     assert_eq!(
@@ -569,15 +563,7 @@ fn the_cache_rereads_only_changed_files() {
         "\n#[requires_imm(op = \"doc/preview\")] fn b() {}\n",
     );
     let third = scan_crate(&options).unwrap();
-    assert_eq!(
-        third.stats,
-        ScanStats {
-            parsed: 1,
-            token_scanned: 0,
-            read: 0,
-            cached: 3
-        }
-    );
+    assert_eq!(third.stats, stats(1, 0, 0, 3));
     assert_eq!(
         listing(&third.found),
         [
@@ -604,15 +590,7 @@ fn the_cache_rereads_only_changed_files() {
         "#[requires_imm(op = \"video/info\")] fn c() {}\n",
     );
     let fifth = scan_crate(&options).unwrap();
-    assert_eq!(
-        fifth.stats,
-        ScanStats {
-            parsed: 1,
-            token_scanned: 0,
-            read: 0,
-            cached: 3
-        }
-    );
+    assert_eq!(fifth.stats, stats(1, 0, 0, 3));
     assert_eq!(
         listing(&fifth.found),
         [

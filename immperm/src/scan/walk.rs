@@ -763,34 +763,19 @@ fn read_summary(
 /// The bytes of a file, and its stamp when `stamp` is asked for. `fs::read` rather than a
 /// `Read` loop when there is no stamp: its body is compiled once, optimised, in the standard
 /// library, while generic readers would be compiled here at the build script's opt-level 0.
-/// With a stamp, the same system calls as `fs::read` (the `stat` of the open file gives the
-/// stamp too) through `File` methods, which are compiled there as well. Only the files
-/// that are parsed are checked for UTF-8 (see `parse::summarize`).
+/// With a stamp, [`read_into`] a buffer of its own: the system calls of `fs::read` (the
+/// `stat` of the open file gives the stamp too) through `File` methods, which are compiled
+/// there as well. Only the files that are parsed are checked for UTF-8 (see
+/// `parse::summarize`).
 fn read(path: &Path, stamp: bool) -> std::io::Result<(Option<Stamp>, Vec<u8>)> {
-    use std::io::Read as _;
     if !stamp {
         return Ok((None, std::fs::read(path)?));
     }
-    let mut file = std::fs::File::open(path)?;
-    let metadata = file.metadata()?;
-    // Room for the whole file and one byte more, so that one read finds the end.
-    let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
-    let mut bytes = vec![0; size.saturating_add(1)];
-    let mut filled = 0;
-    loop {
-        if filled == bytes.len() {
-            // The file grew since the `stat`.
-            bytes.resize(bytes.len().saturating_mul(2), 0);
-        }
-        match file.read(bytes.get_mut(filled..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(read) => filled += read,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    bytes.truncate(filled);
-    Ok((Stamp::of(&metadata), bytes))
+    let mut buffer = Vec::new();
+    let (stamp, bytes) = read_into(path, true, &mut buffer)?;
+    let len = bytes.len();
+    buffer.truncate(len);
+    Ok((stamp, buffer))
 }
 
 /// Reads a file into `buffer` and returns its bytes, and its stamp when `stamp` is asked
