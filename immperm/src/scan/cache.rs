@@ -793,4 +793,68 @@ mod tests {
         assert_eq!(loaded.len(), 9);
         assert_eq!(other_format.len(), 0);
     }
+
+    /// Random paths (some with backslashes, some prefixes of others) in a file of any order,
+    /// looked up in any order with one hint: each is found with its own stamp, and paths
+    /// not in the file are not, as a `BTreeMap` of the same lines says.
+    #[test]
+    fn lookups_agree_with_a_map() {
+        const SEGMENTS: [&str; 6] = ["src", "a", "a\\b", "mod", "l07", "é"];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            // xorshift64: deterministic, so a failure reproduces.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap()
+        };
+        for round in 0..20 {
+            let mut oracle = std::collections::BTreeMap::new();
+            let mut lines = Vec::new();
+            for _ in 0..next(200) {
+                let mut path = String::from("/crate");
+                for _ in 0..=next(4) {
+                    path.push('/');
+                    path.push_str(SEGMENTS[next(SEGMENTS.len())]);
+                }
+                path.push_str(".rs");
+                let stamp = Stamp {
+                    secs: next(1_000) as u64,
+                    nanos: 7,
+                    len: next(100) as u64,
+                };
+                if let std::collections::btree_map::Entry::Vacant(new) = oracle.entry(path) {
+                    lines.push(line(new.key(), stamp, next(2) == 0, &Summary::read()).unwrap());
+                    new.insert(stamp);
+                }
+            }
+            // Any order in the file.
+            for i in (1..lines.len()).rev() {
+                lines.swap(i, next(i + 1));
+            }
+            let mut text = lines.join("\n");
+            text.push('\n');
+            let dir = std::env::temp_dir()
+                .join(format!("immperm-cache-map-{}-{round}", std::process::id()));
+            Cache::store(&dir, &text).unwrap();
+            let loaded = Cache::load(&dir);
+            let _ = std::fs::remove_dir_all(&dir);
+            assert_eq!(loaded.len(), oracle.len());
+            let mut queries: Vec<String> = oracle.keys().cloned().collect();
+            queries.extend(oracle.keys().map(|path| format!("{path}x")));
+            queries.push("/crate".to_owned());
+            for i in (1..queries.len()).rev() {
+                queries.swap(i, next(i + 1));
+            }
+            let mut near = next(oracle.len() + 2);
+            for query in &queries {
+                let found = loaded.entry(query, &mut near).map(|entry| entry.stamp);
+                assert_eq!(
+                    found.as_ref(),
+                    oracle.get(query),
+                    "{query} in round {round}"
+                );
+            }
+        }
+    }
 }
