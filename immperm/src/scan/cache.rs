@@ -800,14 +800,7 @@ mod tests {
     #[test]
     fn lookups_agree_with_a_map() {
         const SEGMENTS: [&str; 6] = ["src", "a", "a\\b", "mod", "l07", "é"];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            // xorshift64: deterministic, so a failure reproduces.
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap()
-        };
+        let mut next = crate::scan::random(0x9e37_79b9_7f4a_7c15_u64);
         for round in 0..20 {
             let mut oracle = std::collections::BTreeMap::new();
             let mut lines = Vec::new();

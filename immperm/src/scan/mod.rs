@@ -346,3 +346,16 @@ fn display_path(path: &Path, base: &Path) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A deterministic random source for tests (xorshift64 from `seed`), so that a failure
+/// reproduces: each call gives a number below `n`.
+#[cfg(test)]
+fn random(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % n as u64).unwrap()
+    }
+}

@@ -1104,14 +1104,7 @@ pub trait Probe {
         const NAMES: [&str; 4] = ["m", "r#type", "x1", "é"];
         const ENDS: [&str; 5] = [";", " ;", "{}", "{ mod n; }", ""];
         const OTHERS: [&str; 6] = ["fn f() {}", "struct S;", "use a::b;", "\"s\";", "'c'", "}"];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            // xorshift64: deterministic, so a failure reproduces.
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap()
-        };
+        let mut next = crate::scan::random(0x2545_f491_4f6c_dd1d_u64);
         let mut accepted = 0;
         for _ in 0..20_000 {
             let mut text = String::new();
