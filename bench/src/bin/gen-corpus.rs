@@ -11,8 +11,8 @@
 //! the same module tree and declaring files, two corpora that differ only in `K` tell what
 //! each further leaf costs (`scripts/skipped-cost`).
 //!
-//! `--flat` puts the 2,000 leaf files directly under `src/`, declared by `lib.rs`, so that a
-//! scan of it is almost only the per-file work (a minimal module tree).
+//! `--flat` puts the leaf files (2,000 by default) directly under `src/`, declared by
+//! `lib.rs`, so that a scan of it is almost only the per-file work (a minimal module tree).
 //!
 //! The defaults make the first benchmark corpus: 1,000 annotations in 5% of the files
 //! (`--annotated-files 100 --per-file 10`); the second is `--annotated-files 500 --per-file
