@@ -54,8 +54,8 @@ immperm = { path = "$repo/immperm" }
 EOF
     if [[ "$name" == exported ]]; then
         # Set up as users set it up: the build-script export.
-        printf '\n[build-dependencies]\nimmperm = { path = "%s/immperm", features = ["build"] }\n' "$repo" >>"$dir/Cargo.toml"
-        printf 'fn main() {\n    if let Err(e) = immperm::build::export() {\n        eprintln!("{e}");\n        std::process::exit(1);\n    }\n}\n' >"$dir/build.rs"
+        printf '\n[build-dependencies]\nimmperm-build = { path = "%s/immperm-build" }\n' "$repo" >>"$dir/Cargo.toml"
+        printf 'fn main() {\n    if let Err(e) = immperm_build::export() {\n        eprintln!("{e}");\n        std::process::exit(1);\n    }\n}\n' >"$dir/build.rs"
     fi
     local modules=10 per_module=$((functions / 10))
     {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use immperm::catalog::{self, ImmResource, OPERATIONS, Operation};
+use immperm_build::catalog::{self, ImmResource, OPERATIONS, Operation};
 use serde::Serialize;
 
 use crate::cli::{CatalogArgs, ReportFormat};

@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use immperm::audit::{self, Collateral, DeployedPolicy, OverGrant};
-use immperm::eval::Decision;
-use immperm::generate::Principal;
+use immperm_build::audit::{self, Collateral, DeployedPolicy, OverGrant};
+use immperm_build::generate::Principal;
+use immperm_ram::eval::Decision;
 use serde::Serialize;
 
 use crate::cli::{CheckArgs, CheckPrincipal, ReportFormat};

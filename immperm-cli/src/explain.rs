@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use immperm::audit::{self, Collateral};
-use immperm::build::Analysis;
-use immperm::catalog;
-use immperm::generate::{Principal, ServiceRolePolicy};
-use immperm::scan::{Found, Saveas};
+use immperm_build::Analysis;
+use immperm_build::audit::{self, Collateral};
+use immperm_build::catalog;
+use immperm_build::generate::{Principal, ServiceRolePolicy};
+use immperm_build::scan::{Found, Saveas};
 use serde::Serialize;
 
 use crate::cli::{ExplainArgs, ReportFormat};

@@ -145,7 +145,7 @@ fn unknown(feature: &str, names: &BTreeSet<String>) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    match immperm::catalog::suggest_among(feature, &candidates).first() {
+    match immperm_build::catalog::suggest_among(feature, &candidates).first() {
         Some(best) => {
             format!(
                 "the crate has no feature `{feature}`; did you mean `{best}`? (its features: {listed})"

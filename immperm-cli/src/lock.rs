@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use immperm::build::LOCK_FILE;
+use immperm_build::LOCK_FILE;
 
 use crate::cli::LockArgs;
 use crate::outcome::{Failure, Outcome, Status};

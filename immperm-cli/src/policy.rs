@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use immperm::catalog;
-use immperm::generate::{self, Policies, ServiceRolePolicy};
-use immperm::policy::PolicyDocument;
+use immperm_build::catalog;
+use immperm_build::generate::{self, Policies, ServiceRolePolicy};
+use immperm_ram::policy::PolicyDocument;
 
 use crate::cli::{Document, PolicyArgs, PolicyFormat};
 use crate::outcome::{Failure, Outcome, Status};

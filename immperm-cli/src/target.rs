@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use immperm::build::{Analysis, AnalysisOptions, BuildError};
-use immperm::scan::CfgSet;
+use immperm_build::scan::CfgSet;
+use immperm_build::{Analysis, AnalysisOptions, BuildError};
 
 use crate::cli::CrateArgs;
 use crate::features::{self, Request};

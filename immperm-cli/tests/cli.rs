@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hcl::eval::{Context, Evaluate as _};
-use immperm::build::{Analysis, AnalysisOptions};
-use immperm::catalog;
-use immperm::scan::CfgSet;
+use immperm_build::catalog;
+use immperm_build::scan::CfgSet;
+use immperm_build::{Analysis, AnalysisOptions};
 use serde_json::Value;
 
 /// What a run printed and how it exited.

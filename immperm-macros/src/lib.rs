@@ -84,7 +84,7 @@ use proc_macro::TokenStream;
 ///
 /// # The build script's scan
 ///
-/// The crate's policy is derived at build time by `immperm::build::export()` (in `build.rs`)
+/// The crate's policy is derived at build time by `immperm_build::export()` (in `build.rs`)
 /// from the source, and `immperm::include_policies!()` at the crate root brings in the table
 /// of the annotations it saw. Each expansion asserts at compile time that its annotation is
 /// in that table, so one the scan cannot see (made by `macro_rules!`, written through a

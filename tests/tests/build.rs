@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use immperm::build::{Analysis, AnalysisOptions, BuildError};
-use immperm::scan::CfgSet;
+use immperm_build::scan::CfgSet;
+use immperm_build::{Analysis, AnalysisOptions, BuildError};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")

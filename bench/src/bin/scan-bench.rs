@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use immperm::scan::{self, CfgSet, Scan, ScanOptions};
+use immperm_build::scan::{self, CfgSet, Scan, ScanOptions};
 
 fn main() -> ExitCode {
     match run() {

@@ -1,5 +1,5 @@
 // A crate that uses the attribute without the build-script export (no `build.rs` calling
-// `immperm::build::export()`, no `immperm::include_policies!()`) has no policy to check
+// `immperm_build::export()`, no `immperm::include_policies!()`) has no policy to check
 // against, and does not compile.
 use immperm::requires_imm;
 

@@ -1,6 +1,6 @@
 // A caller policy is only made from requirements, never from an arbitrary document.
-use immperm::generate::CallerPolicy;
-use immperm::policy::PolicyDocument;
+use immperm_build::generate::CallerPolicy;
+use immperm_ram::policy::PolicyDocument;
 
 fn main() {
     let document = PolicyDocument::from_json(

@@ -1,6 +1,6 @@
 // A generated caller policy cannot be changed: its document is read-only.
-use immperm::generate::CallerPolicy;
-use immperm::{Requirement, Scope, mode, op};
+use immperm_build::generate::CallerPolicy;
+use immperm_build::{Requirement, Scope, mode, op};
 
 fn main() {
     let scope = Scope::default();

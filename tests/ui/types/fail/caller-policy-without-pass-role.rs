@@ -1,6 +1,6 @@
 // A caller policy cannot be built before `ram:PassRole` is granted.
-use immperm::generate::CallerPolicy;
-use immperm::{Requirement, mode, op};
+use immperm_build::generate::CallerPolicy;
+use immperm_build::{Requirement, mode, op};
 
 fn main() {
     let _ = CallerPolicy::builder()

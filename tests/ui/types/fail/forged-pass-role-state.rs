@@ -1,6 +1,6 @@
 // The builder's pass-role state cannot be forged by implementing its trait.
-use immperm::Scope;
-use immperm::generate::GrantsPassRole;
+use immperm_build::Scope;
+use immperm_build::generate::GrantsPassRole;
 
 struct Forged;
 

@@ -1,5 +1,5 @@
 // `video/snapshots` only runs through `x-oss-async-process`.
-use immperm::{Requirement, mode, op};
+use immperm_build::{Requirement, mode, op};
 
 fn main() {
     let _ = Requirement::of::<op::VideoSnapshots, mode::Sync>();

@@ -1,7 +1,7 @@
 // The caller policy of compile-time checked requirements, through the builder and the
 // generator.
-use immperm::generate::{self, CallerPolicy};
-use immperm::{Requirement, SaveTarget, Scope, mode, op};
+use immperm_build::generate::{self, CallerPolicy};
+use immperm_build::{Requirement, SaveTarget, Scope, mode, op};
 
 fn main() {
     let scope = Scope {
@@ -24,5 +24,5 @@ fn main() {
     assert!(json.contains("\"oss:PostProcessTask\""));
     let policies = generate::generate(&[info, snapshots, compress], &scope).unwrap();
     assert_eq!(policies.caller(), &policy);
-    let _document: &immperm::policy::PolicyDocument = policy.document();
+    let _document: &immperm_ram::policy::PolicyDocument = policy.document();
 }

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeSet;
 
-use immperm::audit::{self, DeployedPolicy, OverGrant};
-use immperm::catalog::{self, Mode};
-use immperm::eval::Evaluator;
-use immperm::generate::{self, Principal};
-use immperm::{Requirement, Runners, SaveTarget, Scope};
+use immperm_build::audit::{self, DeployedPolicy, OverGrant};
+use immperm_build::catalog::{self, Mode};
+use immperm_build::generate::{self, Principal};
+use immperm_build::{Requirement, Runners, SaveTarget, Scope};
+use immperm_ram::eval::Evaluator;
 use proptest::prelude::*;
 
 fn fixture(name: &str) -> DeployedPolicy {

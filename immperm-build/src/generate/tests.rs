@@ -119,7 +119,11 @@ fn custom_service_role_gets_a_policy_and_a_trust_policy() {
         trust.to_json_compact(),
         r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"imm.aliyuncs.com"}}]}"#
     );
-    assert!(trust.check_kind(crate::policy::PolicyKind::Trust).is_ok());
+    assert!(
+        trust
+            .check_kind(immperm_ram::policy::PolicyKind::Trust)
+            .is_ok()
+    );
     let names: Vec<_> = policies.files().into_iter().map(|(name, _)| name).collect();
     assert_eq!(
         names,

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use crate::catalog::{self, Mode};
-use crate::mode::ProcessingMode;
-use crate::op::RunsIn;
+use immperm::mode::ProcessingMode;
+use immperm::op::RunsIn;
 
 /// Where `sys/saveas` writes: a bucket (the source bucket when `None`) and a key prefix.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -76,7 +76,7 @@ impl Requirement {
     /// until [`saveas`](Self::saveas) names another target.
     ///
     /// ```
-    /// use immperm::{mode, op, Requirement};
+    /// use immperm_build::{mode, op, Requirement};
     /// let thumbnails = Requirement::of::<op::VideoSnapshots, mode::Async>();
     /// assert_eq!(thumbnails.operation().name, "video/snapshots");
     /// assert!(thumbnails.saves());

@@ -600,7 +600,7 @@ fn unknown_fields(
                 "; RAM does not support `NotResource`, list the resources in `Resource`".to_owned()
             }
             Some(name) => format!("; did you mean `{name}`? (field names are case-sensitive)"),
-            None => match crate::catalog::suggest_among(key, known).first() {
+            None => match immperm_catalog::suggest_among(key, known).first() {
                 Some(name) => format!("; did you mean `{name}`?"),
                 None => String::new(),
             },

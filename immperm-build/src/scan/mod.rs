@@ -16,7 +16,7 @@
 //!
 //! ```no_run
 //! // build.rs
-//! use immperm::scan::{self, ScanOptions};
+//! use immperm_build::scan::{self, ScanOptions};
 //!
 //! let scan = scan::scan_crate(&ScanOptions::from_build_env()?)?;
 //! for found in &scan.found {

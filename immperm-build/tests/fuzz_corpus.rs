@@ -10,7 +10,7 @@ fn no_corpus_input_panics() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         if let Ok(text) = std::str::from_utf8(&bytes) {
-            immperm::audit::exercise(text);
+            immperm_build::audit::exercise(text);
         }
         inputs += 1;
     }

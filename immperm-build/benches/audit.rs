@@ -6,10 +6,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use immperm::audit::{self, DeployedPolicy};
-use immperm::catalog::{self, Mode};
-use immperm::generate::{self, Principal};
-use immperm::{Requirement, SaveTarget, Scope};
+use immperm_build::audit::{self, DeployedPolicy};
+use immperm_build::catalog::{self, Mode};
+use immperm_build::generate::{self, Principal};
+use immperm_build::{Requirement, SaveTarget, Scope};
 
 /// `count` valid requirements over 500 buckets with saving to 50 prefixes.
 fn requirements(count: usize) -> Vec<Requirement> {

@@ -2,9 +2,9 @@
 //! (an `AccessDenied` to be), and with `strict`, what the policies grant that nothing needs.
 //!
 //! ```
-//! use immperm::audit::{self, DeployedPolicy};
-//! use immperm::generate::{self, Principal};
-//! use immperm::{mode, op, Requirement, Scope};
+//! use immperm_build::audit::{self, DeployedPolicy};
+//! use immperm_build::generate::{self, Principal};
+//! use immperm_build::{mode, op, Requirement, Scope};
 //!
 //! let requirements = [Requirement::of::<op::VideoInfo, mode::Sync>().bucket("media")?];
 //! let needs = generate::needs(&requirements, &Scope::default());
@@ -27,11 +27,11 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::catalog;
-use crate::eval::pattern::{Case, covers, matches};
-use crate::eval::{Conditional, Decision, Evaluator, StatementRef};
 use crate::generate::Need;
-use crate::policy::{ActionSet, Effect, PolicyDocument, PolicyError};
 use crate::requirement::Requirement;
+use immperm_ram::eval::pattern::{Case, covers, matches};
+use immperm_ram::eval::{Conditional, Decision, Evaluator, StatementRef};
+use immperm_ram::policy::{ActionSet, Effect, PolicyDocument, PolicyError};
 
 /// Deployed policy files larger than this are rejected unread: RAM documents are at most
 /// 6,144 characters, and `aliyun ram GetPolicyVersion` output adds little to that.
@@ -436,9 +436,9 @@ fn conditions(policies: &[DeployedPolicy], conditionals: &[Conditional<'_>]) -> 
                         let values = values
                             .iter()
                             .map(|v| match v {
-                                crate::policy::ConditionValue::String(s)
-                                | crate::policy::ConditionValue::Number(s) => s.clone(),
-                                crate::policy::ConditionValue::Bool(b) => b.to_string(),
+                                immperm_ram::policy::ConditionValue::String(s)
+                                | immperm_ram::policy::ConditionValue::Number(s) => s.clone(),
+                                immperm_ram::policy::ConditionValue::Bool(b) => b.to_string(),
                             })
                             .collect::<Vec<_>>()
                             .join("|");

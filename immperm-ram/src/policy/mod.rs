@@ -9,7 +9,7 @@
 //! examples do; RAM reads `"x"` and `["x"]` alike), and a trailing newline.
 //!
 //! ```
-//! use immperm::policy::{PolicyDocument, PolicyKind};
+//! use immperm_ram::policy::{PolicyDocument, PolicyKind};
 //!
 //! let doc = PolicyDocument::from_json_as(
 //!     r#"{"Version": "1", "Statement": [{"Effect": "Allow",
@@ -30,7 +30,7 @@
 //! }
 //! "#
 //! );
-//! # Ok::<(), immperm::policy::PolicyError>(())
+//! # Ok::<(), immperm_ram::policy::PolicyError>(())
 //! ```
 
 mod error;

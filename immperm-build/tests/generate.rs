@@ -8,10 +8,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use immperm::catalog::{self, Mode};
-use immperm::generate::{self, Policies, ServiceRolePolicy};
-use immperm::policy::{PolicyDocument, Values};
-use immperm::{Requirement, Runners, SaveTarget, Scope};
+use immperm_build::catalog::{self, Mode};
+use immperm_build::generate::{self, Policies, ServiceRolePolicy};
+use immperm_build::{Requirement, Runners, SaveTarget, Scope};
+use immperm_ram::policy::{PolicyDocument, Values};
 
 /// (action, resource) pairs.
 type Grants = BTreeSet<(String, String)>;
@@ -519,7 +519,7 @@ fn every_operation_at_once_fits_the_size_limit() {
         let size = PolicyDocument::from_json(&json).unwrap().size();
         println!("{file}: {size} characters");
         assert!(
-            size < immperm::policy::DEFAULT_SIZE_LIMIT / 2,
+            size < immperm_ram::policy::DEFAULT_SIZE_LIMIT / 2,
             "{file}: {size}"
         );
     }

@@ -13,8 +13,8 @@
 //! a `Deny` with a condition turns an allow into [`Decision::PossiblyDenied`].
 //!
 //! ```
-//! use immperm::eval::{Decision, Evaluator};
-//! use immperm::policy::PolicyDocument;
+//! use immperm_ram::eval::{Decision, Evaluator};
+//! use immperm_ram::policy::PolicyDocument;
 //!
 //! let deployed = PolicyDocument::from_json(r#"{"Version": "1", "Statement": [
 //!     {"Effect": "Allow", "Action": "oss:Get*", "Resource": "acs:oss:*:*:media/*"}]}"#)?;
@@ -24,7 +24,7 @@
 //!     evaluator.decide("oss:PutObject", "acs:oss:*:*:media/a.mp4"),
 //!     Decision::ImplicitDeny
 //! ));
-//! # Ok::<(), immperm::policy::PolicyError>(())
+//! # Ok::<(), immperm_ram::policy::PolicyError>(())
 //! ```
 
 pub mod pattern;

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::need::Need;
-use crate::policy::{PolicyDocument, Statement, Values};
+use immperm_ram::policy::{PolicyDocument, Statement, Values};
 
 /// One `Allow` statement per distinct resource set (after dropping the resources another
 /// one of the set already covers, see [`without_covered`]): each action is granted on exactly the

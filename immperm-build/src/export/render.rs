@@ -62,7 +62,7 @@ pub(super) fn rust_file(analysis: &Analysis) -> String {
         "    /// The lock file (`immperm.lock`): every annotation and every grant.\n    pub const LOCK: &str = {lock:?};"
     );
     out.push_str(
-        "    /// The annotations the build script saw, by key (`immperm::catalog::seen_key`): every\n    \
+        "    /// The annotations the build script saw, by key (`immperm_build::catalog::seen_key`): every\n    \
          /// expansion of the attribute names its own key here through `check!`.\n    \
          #[doc(hidden)]\n    \
          #[allow(non_camel_case_types, reason = \"named after the annotations\")]\n    \

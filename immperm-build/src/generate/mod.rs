@@ -14,8 +14,8 @@
 //! | `batch-trigger-role.json` | the batch/trigger role | a requirement is run by a batch processor or trigger |
 //!
 //! ```
-//! use immperm::generate::{self, ServiceRolePolicy};
-//! use immperm::{mode, op, Requirement, SaveTarget, Scope};
+//! use immperm_build::generate::{self, ServiceRolePolicy};
+//! use immperm_build::{mode, op, Requirement, SaveTarget, Scope};
 //!
 //! let requirements = [
 //!     Requirement::of::<op::VideoInfo, mode::Sync>(),
@@ -41,11 +41,11 @@ pub use caller::{CallerPolicy, CallerPolicyBuilder, GrantsPassRole, NoPassRole, 
 pub use need::{Need, Needs, Principal, Warning, needs};
 
 use crate::catalog;
-use crate::policy::{
+use crate::requirement::{Requirement, Scope};
+use immperm_ram::policy::{
     DEFAULT_SIZE_LIMIT, PolicyDocument, PolicyError, Principal as PolicyPrincipal, Statement,
     Values,
 };
-use crate::requirement::{Requirement, Scope};
 
 /// The file name of the caller policy.
 pub const CALLER_FILE: &str = "caller.json";

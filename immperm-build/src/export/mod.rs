@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! // build.rs
-//! if let Err(error) = immperm::build::export() {
+//! if let Err(error) = immperm_build::export() {
 //!     eprintln!("{error}");
 //!     std::process::exit(1);
 //! }
@@ -559,7 +559,7 @@ fn env_path(name: &str) -> Result<PathBuf, BuildError> {
         .ok_or_else(|| BuildError::Io {
             path: PathBuf::from(name),
             message: format!(
-                "`{name}` is not set; `immperm::build::export` runs from a build script"
+                "`{name}` is not set; `immperm_build::export` runs from a build script"
             ),
         })
 }

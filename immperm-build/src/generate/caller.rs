@@ -5,8 +5,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::{GenerateError, need, render};
-use crate::policy::{DEFAULT_SIZE_LIMIT, PolicyDocument};
 use crate::requirement::{Requirement, Scope};
+use immperm_ram::policy::{DEFAULT_SIZE_LIMIT, PolicyDocument};
 
 /// The policy of the RAM user or role whose code sends the OSS requests (grants 1 and 2, and
 /// the batch/trigger additions).
@@ -26,8 +26,8 @@ impl CallerPolicy {
     /// scope, then [`build`](CallerPolicyBuilder::build).
     ///
     /// ```
-    /// use immperm::generate::CallerPolicy;
-    /// use immperm::{mode, op, Requirement, Scope};
+    /// use immperm_build::generate::CallerPolicy;
+    /// use immperm_build::{mode, op, Requirement, Scope};
     ///
     /// let scope = Scope::default();
     /// let policy = CallerPolicy::builder()

@@ -1,0 +1,9 @@
+//! The RAM model of immperm: Alibaba Cloud RAM policy documents, read exactly as RAM accepts
+//! them and written deterministically ([`policy`]), and the decision RAM makes for a request
+//! against a set of identity policies ([`eval`]).
+//!
+//! This crate is part of immperm's build engine and command line; applications depend on
+//! `immperm` and build scripts on `immperm-build`.
+
+pub mod eval;
+pub mod policy;
