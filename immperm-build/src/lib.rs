@@ -32,9 +32,9 @@
 //!
 //! // What the code does: frame capture saved under `media-out/thumbs/`, and video metadata.
 //! let requirements = [
-//!     Requirement::of::<op::VideoSnapshots, mode::Async>()
+//!     immperm_build::requirement::of::<op::VideoSnapshots, mode::Async>()
 //!         .saveas(SaveTarget::parse("media-out/thumbs/")?)?,
-//!     Requirement::of::<op::VideoInfo, mode::Sync>(),
+//!     immperm_build::requirement::of::<op::VideoInfo, mode::Sync>(),
 //! ];
 //! // Where: the account, the region, the IMM project bound to the source bucket `media-in`.
 //! let scope = Scope {

@@ -5,11 +5,15 @@
 //! This crate is an implementation detail shared by `immperm` and `immperm-macros` so that the
 //! facts have exactly one home. Depend on `immperm`, which re-exports it as `immperm::catalog`.
 
+pub mod declaration;
+#[cfg(feature = "grammar")]
+pub mod grammar;
 mod known;
 mod names;
 mod rules;
 mod table;
 
+pub use declaration::{Declaration, DeclarationError, Runners, SaveTarget, key};
 pub use known::KNOWN_ACTIONS;
 pub use names::{suggest, suggest_among, validate_bucket, validate_prefix, validate_topic};
 pub use rules::{Violation, check};

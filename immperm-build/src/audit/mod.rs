@@ -6,7 +6,7 @@
 //! use immperm_build::generate::{self, Principal};
 //! use immperm_build::{mode, op, Requirement, Scope};
 //!
-//! let requirements = [Requirement::of::<op::VideoInfo, mode::Sync>().bucket("media")?];
+//! let requirements = [immperm_build::requirement::of::<op::VideoInfo, mode::Sync>().bucket("media")?];
 //! let needs = generate::needs(&requirements, &Scope::default());
 //! let deployed = DeployedPolicy::parse("ram-user.json", r#"{"Version": "1", "Statement": [
 //!     {"Effect": "Allow", "Action": ["oss:GetObject", "oss:ProcessImm", "imm:DetectMediaMeta"],

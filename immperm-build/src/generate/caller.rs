@@ -31,7 +31,7 @@ impl CallerPolicy {
     ///
     /// let scope = Scope::default();
     /// let policy = CallerPolicy::builder()
-    ///     .require(Requirement::of::<op::VideoSnapshots, mode::Async>().bucket("media")?)
+    ///     .require(immperm_build::requirement::of::<op::VideoSnapshots, mode::Async>().bucket("media")?)
     ///     .pass_role(&scope)
     ///     .build()?;
     /// let json = policy.to_json_pretty();

@@ -18,8 +18,8 @@
 //! use immperm_build::{mode, op, Requirement, SaveTarget, Scope};
 //!
 //! let requirements = [
-//!     Requirement::of::<op::VideoInfo, mode::Sync>(),
-//!     Requirement::of::<op::VideoSnapshots, mode::Async>()
+//!     immperm_build::requirement::of::<op::VideoInfo, mode::Sync>(),
+//!     immperm_build::requirement::of::<op::VideoSnapshots, mode::Async>()
 //!         .saveas(SaveTarget::parse("media-out/thumbs/")?)?,
 //! ];
 //! let scope = Scope { buckets: vec!["media".into()], ..Scope::default() };

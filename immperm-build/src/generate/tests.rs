@@ -38,8 +38,8 @@ fn scoped() -> Scope {
 #[test]
 fn needs_trace_every_grant_to_its_requirements() {
     let requirements = [
-        Requirement::of::<op::VideoInfo, mode::Sync>(),
-        Requirement::of::<op::VideoSnapshots, mode::Async>()
+        crate::requirement::of::<op::VideoInfo, mode::Sync>(),
+        crate::requirement::of::<op::VideoSnapshots, mode::Async>()
             .saveas(SaveTarget::parse("media-out/thumbs/").unwrap())
             .unwrap()
             .notify("jobs")
@@ -76,7 +76,7 @@ fn needs_trace_every_grant_to_its_requirements() {
 
 #[test]
 fn custom_service_role_gets_a_policy_and_a_trust_policy() {
-    let requirements = [Requirement::of::<op::VideoSnapshots, mode::Async>()
+    let requirements = [crate::requirement::of::<op::VideoSnapshots, mode::Async>()
         .saveas(SaveTarget::parse("media-out/thumbs/").unwrap())
         .unwrap()
         .notify("jobs")
@@ -136,7 +136,7 @@ fn custom_service_role_gets_a_policy_and_a_trust_policy() {
 
 #[test]
 fn the_default_service_role_needs_no_document() {
-    let requirements = [Requirement::of::<op::VideoInfo, mode::Sync>()];
+    let requirements = [crate::requirement::of::<op::VideoInfo, mode::Sync>()];
     let scope = Scope {
         service_role: "aliyunimmdefaultrole".into(),
         ..Scope::default()
@@ -164,14 +164,14 @@ fn the_default_service_role_needs_no_document() {
 #[test]
 fn batch_and_trigger_use_adds_the_fourth_grant() {
     let requirements = [
-        Requirement::of::<op::DocConvert, mode::Async>()
+        crate::requirement::of::<op::DocConvert, mode::Async>()
             .bucket("docs")
             .unwrap()
             .run_by(Runners {
                 batch: true,
                 trigger: false,
             }),
-        Requirement::of::<op::VideoConvert, mode::Async>()
+        crate::requirement::of::<op::VideoConvert, mode::Async>()
             .bucket("docs")
             .unwrap()
             .run_by(Runners {
@@ -215,11 +215,11 @@ fn batch_and_trigger_use_adds_the_fourth_grant() {
 #[test]
 fn requirements_without_a_bucket_are_warned_about() {
     let requirements = [
-        Requirement::of::<op::VideoInfo, mode::Sync>()
+        crate::requirement::of::<op::VideoInfo, mode::Sync>()
             .bucket("media")
             .unwrap(),
-        Requirement::of::<op::AudioInfo, mode::Sync>(),
-        Requirement::of::<op::DocPreview, mode::Sync>(),
+        crate::requirement::of::<op::AudioInfo, mode::Sync>(),
+        crate::requirement::of::<op::DocPreview, mode::Sync>(),
     ];
     let policies = generate(&requirements, &Scope::default()).unwrap();
     assert_eq!(
@@ -243,7 +243,7 @@ fn requirements_without_a_bucket_are_warned_about() {
 
 #[test]
 fn save_targets_without_a_bucket_write_to_the_source_buckets() {
-    let requirements = [Requirement::of::<op::DocSnapshot, mode::Sync>()
+    let requirements = [crate::requirement::of::<op::DocSnapshot, mode::Sync>()
         .saveas(SaveTarget::source_bucket())
         .unwrap()];
     let scope = Scope {
@@ -287,7 +287,7 @@ fn save_targets_without_a_bucket_write_to_the_source_buckets() {
 
 #[test]
 fn weboffice_tokens_are_granted_on_any_resource_even_with_a_project() {
-    let requirements = [Requirement::of::<op::DocEdit, mode::Sync>()];
+    let requirements = [crate::requirement::of::<op::DocEdit, mode::Sync>()];
     let caller = generate(&requirements, &scoped()).unwrap();
     let pairs = flat(caller.caller().document());
     assert!(pairs.contains(&("imm:GenerateWebofficeToken".to_owned(), "*".to_owned())));
@@ -307,7 +307,7 @@ fn invalid_inputs_are_rejected_before_generating() {
         batch_trigger_role: String::new(),
         buckets: vec!["Media".into()],
     };
-    let requirements = [Requirement::of::<op::VideoInfo, mode::Sync>()];
+    let requirements = [crate::requirement::of::<op::VideoInfo, mode::Sync>()];
     assert_eq!(
         generate(&requirements, &scope).unwrap_err().to_string(),
         "scope account `acme` is not an account id; write the numeric id (`1234567890123456`) or `*`\n\
@@ -321,7 +321,7 @@ fn invalid_inputs_are_rejected_before_generating() {
 
 #[test]
 fn documents_over_the_limit_are_an_error() {
-    let requirements = [Requirement::of::<op::VideoInfo, mode::Sync>()];
+    let requirements = [crate::requirement::of::<op::VideoInfo, mode::Sync>()];
     let err = generate_with(
         &requirements,
         &Scope::default(),
@@ -350,8 +350,8 @@ fn documents_over_the_limit_are_an_error() {
 #[test]
 fn the_builder_and_the_generator_agree() {
     let requirements = vec![
-        Requirement::of::<op::PointcloudCompress, mode::Async>(),
-        Requirement::of::<op::HlsM3u8, mode::Sync>(),
+        crate::requirement::of::<op::PointcloudCompress, mode::Async>(),
+        crate::requirement::of::<op::HlsM3u8, mode::Sync>(),
     ];
     let scope = scoped();
     let built = CallerPolicy::builder()

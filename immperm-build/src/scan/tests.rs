@@ -511,12 +511,14 @@ fn bad_bucket() {}
     assert_eq!(thumbs.source_bucket(), Some("media-in"));
     assert_eq!(thumbs.notify_topic(), Some("jobs"));
     assert_eq!(
-        thumbs.save_target().map(|t| (t.bucket(), t.prefix())),
-        Some((Some("media-out"), "thumbs/"))
+        thumbs
+            .save_target()
+            .map(|t| (t.bucket().map(str::to_owned), t.prefix().to_owned())),
+        Some((Some("media-out".to_owned()), "thumbs/".to_owned()))
     );
     assert!(thumbs.runners().batch && !thumbs.runners().trigger);
     let convert = scan.found[1].requirement().unwrap();
-    assert_eq!(convert.save_target(), Some(&SaveTarget::source_bucket()));
+    assert_eq!(convert.save_target(), Some(SaveTarget::source_bucket()));
     let typo = scan.found[2].requirement().unwrap_err().to_string();
     assert!(
         typo.starts_with("src/lib.rs:5:1: unknown IMM operation `video/snapshot`; did you mean `video/snapshots`?"),

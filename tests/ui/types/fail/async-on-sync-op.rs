@@ -2,5 +2,5 @@
 use immperm_build::{Requirement, mode, op};
 
 fn main() {
-    let _ = Requirement::of::<op::VideoInfo, mode::Async>();
+    let _ = immperm_build::requirement::of::<op::VideoInfo, mode::Async>();
 }

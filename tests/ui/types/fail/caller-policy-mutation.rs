@@ -5,7 +5,7 @@ use immperm_build::{Requirement, Scope, mode, op};
 fn main() {
     let scope = Scope::default();
     let mut policy = CallerPolicy::builder()
-        .require(Requirement::of::<op::VideoInfo, mode::Sync>())
+        .require(immperm_build::requirement::of::<op::VideoInfo, mode::Sync>())
         .pass_role(&scope)
         .build()
         .unwrap();

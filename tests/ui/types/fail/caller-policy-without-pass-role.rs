@@ -4,6 +4,6 @@ use immperm_build::{Requirement, mode, op};
 
 fn main() {
     let _ = CallerPolicy::builder()
-        .require(Requirement::of::<op::VideoSnapshots, mode::Async>())
+        .require(immperm_build::requirement::of::<op::VideoSnapshots, mode::Async>())
         .build();
 }

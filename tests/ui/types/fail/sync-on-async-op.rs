@@ -2,5 +2,5 @@
 use immperm_build::{Requirement, mode, op};
 
 fn main() {
-    let _ = Requirement::of::<op::VideoSnapshots, mode::Sync>();
+    let _ = immperm_build::requirement::of::<op::VideoSnapshots, mode::Sync>();
 }

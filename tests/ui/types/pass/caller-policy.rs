@@ -8,11 +8,11 @@ fn main() {
         buckets: vec!["media".to_owned()],
         ..Scope::default()
     };
-    let snapshots = Requirement::of::<op::VideoSnapshots, mode::Async>()
+    let snapshots = immperm_build::requirement::of::<op::VideoSnapshots, mode::Async>()
         .saveas(SaveTarget::parse("media/thumbs/").unwrap())
         .unwrap();
-    let info = Requirement::of::<op::VideoInfo, mode::Sync>();
-    let compress = Requirement::of::<op::PointcloudCompress, mode::Sync>();
+    let info = immperm_build::requirement::of::<op::VideoInfo, mode::Sync>();
+    let compress = immperm_build::requirement::of::<op::PointcloudCompress, mode::Sync>();
     let policy: CallerPolicy = CallerPolicy::builder()
         .require(snapshots.clone())
         .requirements([info.clone(), compress.clone()])
