@@ -94,6 +94,7 @@ pub mod config;
 mod export;
 pub mod generate;
 pub mod lock;
+pub mod project;
 pub mod requirement;
 pub mod scan;
 

@@ -8,6 +8,7 @@
 pub mod declaration;
 #[cfg(feature = "grammar")]
 pub mod grammar;
+pub mod grants;
 mod known;
 mod names;
 mod rules;

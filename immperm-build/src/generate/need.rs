@@ -4,36 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::catalog::{self, ImmResource, Operation};
 use crate::requirement::{Requirement, Scope};
+use immperm_catalog::grants::{Resource, grants};
 
-/// Who needs a grant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Principal {
-    /// The RAM user or role whose code sends the OSS requests.
-    Caller,
-    /// The IMM service role of the project bound to the buckets ([`Scope::service_role`]).
-    ServiceRole,
-    /// The role IMM batch processors and triggers run as ([`Scope::batch_trigger_role`]).
-    BatchTriggerRole,
-}
-
-impl Principal {
-    /// `caller`, `service-role` or `batch-trigger-role`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Caller => "caller",
-            Self::ServiceRole => "service-role",
-            Self::BatchTriggerRole => "batch-trigger-role",
-        }
-    }
-}
-
-impl fmt::Display for Principal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use immperm_catalog::grants::Principal;
 
 /// One grant a principal needs: `action` on `resource`, because of the requirements at the
 /// indices in `because`.
@@ -133,15 +107,6 @@ impl<'a> Arns<'a> {
         })
     }
 
-    /// Where an IMM action of an operation is granted.
-    fn imm(&self, action: &str) -> String {
-        let scoped = catalog::imm_action(action).map(|a| a.resource) == Some(ImmResource::Project);
-        match self.project() {
-            Some(project) if scoped => project,
-            _ => "*".to_owned(),
-        }
-    }
-
     /// `.../project/<name>/batch/*` (or `trigger`), or `*` without a project.
     fn runner(&self, kind: &str) -> String {
         match self.project() {
@@ -157,6 +122,28 @@ impl<'a> Arns<'a> {
             self.scope.account,
             name.to_ascii_lowercase()
         )
+    }
+
+    /// The ARNs a resource shape stands for, given the requirement's source buckets (`None`:
+    /// every bucket).
+    fn resources(&self, resource: &Resource, sources: &[Option<&str>]) -> Vec<String> {
+        match resource {
+            Resource::Source(_) => sources.iter().map(|b| Self::object(*b, "")).collect(),
+            Resource::Output(target) => match target.bucket() {
+                Some(bucket) => vec![Self::object(Some(bucket), target.prefix())],
+                None => sources
+                    .iter()
+                    .map(|b| Self::object(*b, target.prefix()))
+                    .collect(),
+            },
+            Resource::ImmProject => vec![self.project().unwrap_or_else(|| "*".to_owned())],
+            Resource::ImmBatches => vec![self.runner("batch")],
+            Resource::ImmTriggers => vec![self.runner("trigger")],
+            Resource::Any => vec!["*".to_owned()],
+            Resource::ServiceRole => vec![self.role(&self.scope.service_role)],
+            Resource::BatchTriggerRole => vec![self.role(&self.scope.batch_trigger_role)],
+            Resource::Topic(topic) => vec![self.topic(topic)],
+        }
     }
 
     fn topic(&self, topic: &str) -> String {
@@ -183,24 +170,14 @@ impl Collector {
 /// The needs of `requirements` in `scope`. Indices in [`Need::because`] and in warnings
 /// refer to positions in `requirements`.
 ///
-/// The rules, per requirement (facts from [`catalog`]):
-/// - caller, on the source objects (`acs:oss:*:*:<bucket>/*` for the requirement's bucket,
-///   else each of the scope's buckets, else every bucket with a [`Warning::AnyBucket`]):
-///   [`Operation::caller_source_actions`] — `oss:GetObject`, `oss:ProcessImm`, and
-///   `oss:PostProcessTask` for every `POST` (asynchronous, or synchronous that saves);
-/// - caller, `oss:PutObject` on the save target (`<bucket>/<prefix>*`; the source buckets
-///   when the target names none) when the request saves;
-/// - caller, each IMM action of the operation, on the project
-///   (`acs:imm:<region>:<account>:project/<name>`) when one is configured and the action can
-///   be scoped to it, else `*`;
-/// - caller, `ram:PassRole` on the service role (`acs:ram:*:<account>:role/<name lowercased>`),
-///   always;
-/// - batch/trigger use: caller `imm:CreateBatch`/`imm:CreateTrigger` on
-///   `.../project/<name>/batch/*` (`trigger/*`, or `*` without a project) and `ram:PassRole`
-///   on the batch/trigger role; that role the reference content
-///   [`catalog::BATCH_TRIGGER_ROLE_ACTIONS`] on `*`;
-/// - service role: `oss:GetObject` on the source objects, `oss:PutObject` on the save
-///   target, `mns:PublishMessage` on `acs:mns:<region>:<account>:/topics/<topic>/messages`.
+/// The rules are the catalog's grant table ([`immperm_catalog::grants::grants`]); this turns
+/// its resource shapes into ARNs for the scope: source objects `acs:oss:*:*:<bucket>/*` for
+/// the requirement's bucket, else each of the scope's buckets, else every bucket with a
+/// [`Warning::AnyBucket`]; save targets `<bucket>/<prefix>*` (the source buckets when the
+/// target names none); IMM actions on the project (`acs:imm:<region>:<account>:project/<name>`,
+/// its `batch/*` and `trigger/*`) when one is configured, else `*`; roles
+/// `acs:ram:*:<account>:role/<name, lowercased>`; topics
+/// `acs:mns:<region>:<account>:/topics/<topic>/messages`.
 ///
 /// Service-role needs are listed whichever the role: with the default one its system policy
 /// already grants them.
@@ -208,11 +185,7 @@ pub fn needs(requirements: &[Requirement], scope: &Scope) -> Needs {
     let arns = Arns::new(scope);
     let mut collector = Collector::default();
     let mut any_bucket = Vec::new();
-    let service_role = arns.role(&scope.service_role);
-    let batch_trigger_role = arns.role(&scope.batch_trigger_role);
-
     for (index, requirement) in requirements.iter().enumerate() {
-        let op = requirement.operation();
         let buckets: Vec<Option<&str>> = match requirement.source_bucket() {
             Some(bucket) => vec![Some(bucket)],
             None if scope.buckets.is_empty() => {
@@ -221,70 +194,9 @@ pub fn needs(requirements: &[Requirement], scope: &Scope) -> Needs {
             }
             None => scope.buckets.iter().map(|b| Some(b.as_str())).collect(),
         };
-        let mut add = |principal, action: &str, resource: &str| {
-            collector.add(principal, action, resource, index);
-        };
-
-        // The source objects: read and processed by the caller, read by the service role.
-        let source_actions =
-            Operation::caller_source_actions(requirement.mode(), requirement.saves());
-        for bucket in &buckets {
-            let source = Arns::object(*bucket, "");
-            for action in source_actions {
-                add(Principal::Caller, action, &source);
-            }
-            add(Principal::ServiceRole, "oss:GetObject", &source);
-        }
-
-        // The save target: written by the caller's request and by the service role.
-        if let Some(target) = requirement.save_target() {
-            let targets: Vec<Option<&str>> = match target.bucket() {
-                Some(bucket) => vec![Some(bucket)],
-                None => buckets.clone(),
-            };
-            for bucket in targets {
-                let output = Arns::object(bucket, target.prefix());
-                add(Principal::Caller, catalog::OSS_SAVE, &output);
-                add(Principal::ServiceRole, catalog::OSS_SAVE, &output);
-            }
-        }
-
-        for action in op.actions {
-            add(Principal::Caller, action, &arns.imm(action));
-        }
-        add(Principal::Caller, catalog::RAM_PASS_ROLE, &service_role);
-
-        if let Some(topic) = requirement.notify_topic() {
-            add(
-                Principal::ServiceRole,
-                catalog::MNS_PUBLISH,
-                &arns.topic(topic),
-            );
-        }
-
-        let runners = requirement.runners();
-        if runners.batch {
-            add(
-                Principal::Caller,
-                catalog::IMM_CREATE_BATCH,
-                &arns.runner("batch"),
-            );
-        }
-        if runners.trigger {
-            add(
-                Principal::Caller,
-                catalog::IMM_CREATE_TRIGGER,
-                &arns.runner("trigger"),
-            );
-        }
-        if runners.batch || runners.trigger {
-            add(
-                Principal::Caller,
-                catalog::RAM_PASS_ROLE,
-                &batch_trigger_role,
-            );
-            for action in catalog::BATCH_TRIGGER_ROLE_ACTIONS {
-                add(Principal::BatchTriggerRole, action, "*");
+        for grant in grants(requirement) {
+            for resource in arns.resources(&grant.resource, &buckets) {
+                collector.add(grant.principal, grant.action, &resource, index);
             }
         }
     }
