@@ -407,13 +407,13 @@ fn member(workspace: &Metadata, name: &str) -> Result<PathBuf, ProjectError> {
         return Ok(package.manifest_path.clone().into_std_path_buf());
     }
     let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
-    let mut message = format!("no package `{name}` in the workspace");
-    if let Some(best) = immperm_catalog::suggest_among(name, &names).first() {
-        message.push_str(&format!("; did you mean `{best}`?"));
-    } else {
-        message.push_str(&format!("; its packages are {}", quoted(&names)));
-    }
-    Err(ProjectError(message))
+    let hint = match immperm_catalog::suggest_among(name, &names).first() {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("its packages are {}", quoted(&names)),
+    };
+    Err(ProjectError(format!(
+        "no package `{name}` in the workspace; {hint}"
+    )))
 }
 
 fn quoted(names: &[&str]) -> String {
