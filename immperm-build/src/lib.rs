@@ -91,6 +91,7 @@
 
 pub mod audit;
 pub mod config;
+pub mod docs;
 mod export;
 pub mod generate;
 pub mod lock;
@@ -103,5 +104,7 @@ pub use immperm::{mode, op};
 /// The catalog of IMM operations invoked through OSS: actions, modes, evidence.
 pub use immperm_catalog as catalog;
 
-pub use export::{Analysis, AnalysisOptions, BuildError, CHECK_VAR, LOCK_FILE, RUST_FILE, export};
+pub use export::{
+    Analysis, AnalysisOptions, BuildError, CHECK_VAR, LOCK_FILE, RUST_FILE, TableEntry, export,
+};
 pub use requirement::{Requirement, RequirementError, Runners, SaveTarget, Scope};

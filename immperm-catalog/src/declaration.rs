@@ -6,6 +6,7 @@
 //! the compile-time check.
 
 use std::fmt::{self, Write as _};
+use std::path::{Component, Path};
 
 use crate::{Mode, Operation, check, lookup, native, suggest};
 
@@ -350,6 +351,42 @@ pub fn key(file: &str, function: &str, declarations: &[&Declaration]) -> String 
     format!("{name}__{hash:016x}")
 }
 
+/// A source file's path within its package, as [`key`] takes it: relative to the package
+/// directory, `/`-separated, with `.` and `..` resolved lexically (`src/thumbs.rs`;
+/// `../shared/media.rs` for a file outside the package). Relative `file`s are taken from
+/// `cwd` (the compiler's working directory, where cargo runs it from). The attribute and the
+/// build script's scan both name files with this, so their keys agree.
+pub fn package_path(package_dir: &Path, cwd: &Path, file: &Path) -> String {
+    let absolute = |path: &Path| -> Vec<String> {
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            cwd.join(path)
+        };
+        let mut parts: Vec<String> = Vec::new();
+        for component in joined.components() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+                Component::RootDir | Component::Prefix(_) => {
+                    parts.push(component.as_os_str().to_string_lossy().into_owned());
+                }
+            }
+        }
+        parts
+    };
+    let base = absolute(package_dir);
+    let target = absolute(file);
+    let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let ups = std::iter::repeat_n("..".to_owned(), base.len().saturating_sub(common));
+    ups.chain(target.into_iter().skip(common))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +464,24 @@ mod tests {
         assert_eq!(
             bare.map(|d| d.canonical()).ok().as_deref(),
             Some(r#"op = "doc/snapshot", saveas"#)
+        );
+    }
+
+    #[test]
+    fn package_paths_are_relative_and_lexical() {
+        let package = Path::new("/work/app");
+        let cwd = Path::new("/work");
+        assert_eq!(
+            package_path(package, cwd, Path::new("app/src/./thumbs.rs")),
+            "src/thumbs.rs"
+        );
+        assert_eq!(
+            package_path(package, cwd, Path::new("/work/app/src/bin/../main.rs")),
+            "src/main.rs"
+        );
+        assert_eq!(
+            package_path(package, cwd, Path::new("/work/shared/media.rs")),
+            "../shared/media.rs"
         );
     }
 

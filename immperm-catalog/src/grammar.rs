@@ -57,6 +57,7 @@ pub fn parse(
         position: (attribute, 0),
     };
     let mut written = Args::new(span, attribute);
+    let args = unwrap_invisible(args);
     let parser = syn::meta::parser(|meta| parse_key(&meta, &mut written, &mut errors));
     if let Err(error) = parser.parse2(args) {
         for error in error {
@@ -70,6 +71,20 @@ pub fn parse(
             errors.list.sort_by_key(|error| error.position);
             Err(errors.list)
         }
+    }
+}
+
+/// The tokens inside an invisible group (`Delimiter::None`), when that group is all there is:
+/// arguments passed through `macro_rules!` as a `$m:meta` fragment.
+fn unwrap_invisible(args: TokenStream) -> TokenStream {
+    let mut tokens = args.clone().into_iter();
+    match (tokens.next(), tokens.next()) {
+        (Some(TokenTree::Group(group)), None)
+            if group.delimiter() == proc_macro2::Delimiter::None =>
+        {
+            unwrap_invisible(group.stream())
+        }
+        _ => args,
     }
 }
 

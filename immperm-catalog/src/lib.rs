@@ -14,7 +14,7 @@ mod names;
 mod rules;
 mod table;
 
-pub use declaration::{Declaration, DeclarationError, Runners, SaveTarget, key};
+pub use declaration::{Declaration, DeclarationError, Runners, SaveTarget, key, package_path};
 pub use known::KNOWN_ACTIONS;
 pub use names::{suggest, suggest_among, validate_bucket, validate_prefix, validate_topic};
 pub use rules::{Violation, check};

@@ -27,22 +27,6 @@ impl Ctxt {
             .push((self.position, syn::Error::new(span, message)));
     }
 
-    /// Records an error spanning `tokens` (first to last token).
-    pub(crate) fn error_spanned(&mut self, tokens: impl quote::ToTokens, message: impl Display) {
-        self.errors
-            .push((self.position, syn::Error::new_spanned(tokens, message)));
-    }
-
-    /// Records an error produced by syn.
-    pub(crate) fn syn_error(&mut self, error: syn::Error) {
-        self.errors.push((self.position, error));
-    }
-
-    /// How many errors were recorded.
-    pub(crate) fn len(&self) -> usize {
-        self.errors.len()
-    }
-
     /// Whether nothing went wrong.
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()

@@ -63,15 +63,10 @@ impl Item {
             }
             index += 2;
         }
-        let kind = classify(tokens.get(index..).unwrap_or_default());
-        let kind = match kind {
+        let rest = flatten(tokens.get(index..).unwrap_or_default());
+        let kind = match classify(&rest) {
             Kind::Function { .. } => Kind::Function {
-                body: match tokens.last() {
-                    Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
-                        Some(tokens.len() - 1)
-                    }
-                    _ => None,
-                },
+                body: tokens.last().and_then(brace_body).map(|_| tokens.len() - 1),
             },
             other @ Kind::Other(_) => other,
         };
@@ -91,7 +86,7 @@ impl Item {
 
     /// The function's name: the identifier after `fn`.
     pub(crate) fn name(&self) -> Option<String> {
-        let rest = self.tokens.get(self.attrs_end..)?;
+        let rest = flatten(self.tokens.get(self.attrs_end..)?);
         let at = rest
             .iter()
             .position(|t| matches!(t, TokenTree::Ident(ident) if ident == "fn"))?;
@@ -123,7 +118,7 @@ impl Item {
             }
             match token {
                 TokenTree::Group(group) if Some(index) == body => {
-                    out.extend([TokenTree::Group(splice(&group, prelude.clone()))]);
+                    out.extend([TokenTree::Group(splice_body(&group, prelude.clone()))]);
                 }
                 other => out.extend([other]),
             }
@@ -141,11 +136,66 @@ enum Found {
     RequiresImm(Option<TokenStream>),
 }
 
+/// The tokens with every invisible group (`Delimiter::None`: a `macro_rules!` fragment such
+/// as `$vis:vis` or `$m:meta`) replaced by what it holds, recursively, at this level only.
+fn flatten(tokens: &[TokenTree]) -> Vec<TokenTree> {
+    let mut out = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        match token {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::None => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                out.extend(flatten(&inner));
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
+/// The `{}` group of a function body: the token itself, or the one group inside an
+/// invisible group (a body passed to `macro_rules!` as `$body:block`).
+fn brace_body(token: &TokenTree) -> Option<Group> {
+    let TokenTree::Group(group) = token else {
+        return None;
+    };
+    match group.delimiter() {
+        Delimiter::Brace => Some(group.clone()),
+        Delimiter::None => {
+            let mut inner = group.stream().into_iter();
+            match (inner.next(), inner.next()) {
+                (Some(only), None) => brace_body(&only),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `body` (a `{}` group, or an invisible group around one) with `prelude` spliced into the
+/// braces; an invisible group stays around it.
+fn splice_body(body: &Group, prelude: TokenStream) -> Group {
+    if body.delimiter() == Delimiter::Brace {
+        return splice(body, prelude);
+    }
+    let inner: TokenStream = body
+        .stream()
+        .into_iter()
+        .map(|token| match token {
+            TokenTree::Group(group) => TokenTree::Group(splice_body(&group, prelude.clone())),
+            other => other,
+        })
+        .collect();
+    let mut wrapped = Group::new(body.delimiter(), inner);
+    wrapped.set_span(body.span());
+    wrapped
+}
+
 /// Reads the attribute's `[...]` group.
 fn requires_imm_args(group: &Group) -> Found {
     let mut last_ident = None;
     let mut rest = None;
-    for token in group.stream() {
+    let stream: Vec<TokenTree> = group.stream().into_iter().collect();
+    for token in flatten(&stream) {
         match token {
             TokenTree::Ident(ident) if rest.is_none() => last_ident = Some(ident),
             TokenTree::Punct(punct) if rest.is_none() && punct.as_char() == ':' => {}

@@ -3,12 +3,11 @@
 //! This crate is an implementation detail of `immperm`, which re-exports the attribute as
 //! `immperm::requires_imm` and pins this crate to its own version. Depend on `immperm`.
 
-mod args;
 mod ctxt;
-mod docs;
 mod expand;
+mod include;
 mod item;
-mod validate;
+mod proofs;
 
 #[cfg(test)]
 mod tests;
@@ -141,9 +140,66 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn requires_imm(args: TokenStream, item: TokenStream) -> TokenStream {
     let lex = |source: &str| TokenStream::from_str(source).ok().map(Into::into);
-    let location = |span: proc_macro2::Span| {
-        let span = span.unwrap();
-        (span.file(), span.line())
+    let locate = |span: proc_macro2::Span| {
+        let file = span.unwrap().local_file()?;
+        let package = std::env::var_os("CARGO_MANIFEST_DIR")?;
+        let cwd = std::env::current_dir().ok()?;
+        Some(immperm_catalog::package_path(
+            std::path::Path::new(&package),
+            &cwd,
+            &file,
+        ))
     };
-    expand::requires_imm(args.into(), item.into(), lex, location).into()
+    expand::requires_imm(
+        args.into(),
+        item.into(),
+        lex,
+        locate,
+        include::missing_include,
+    )
+    .into()
+}
+
+/// Includes what the build script's export (`immperm_build::export()`) generated: the module
+/// `immperm_policies` with the policy documents as constants (`CALLER`, `SERVICE_ROLE`,
+/// `SERVICE_ROLE_TRUST`, `BATCH_TRIGGER_ROLE`), the crate's `BUCKETS`, and the table of
+/// annotations every `#[requires_imm]` checks itself against. Call it once, at the crate
+/// root (of each target that has annotations: the library, a binary, an example).
+///
+/// A crate without the build script's export is one error here, saying what to add.
+#[proc_macro]
+pub fn include_policies(input: TokenStream) -> TokenStream {
+    let lex = |source: &str| TokenStream::from_str(source).ok().map(Into::into);
+    include::include_policies(input.into(), std::env::var_os("OUT_DIR"), lex).into()
+}
+
+/// A table listing the given functions and declarations as the build script's export would
+/// (`probe(op = "video/info");`), for compile tests of the check; not part of the API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __policies_seen(input: TokenStream) -> TokenStream {
+    let lex = |source: &str| TokenStream::from_str(source).ok().map(Into::into);
+    let file = proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|file| {
+            let package = std::env::var_os("CARGO_MANIFEST_DIR")?;
+            let cwd = std::env::current_dir().ok()?;
+            Some(immperm_catalog::package_path(
+                std::path::Path::new(&package),
+                &cwd,
+                &file,
+            ))
+        })
+        .unwrap_or_default();
+    include::policies_seen(input.into(), &file, lex).into()
+}
+
+/// The bounds of the request builders, one trait per operation and mode, generated from the
+/// catalog so that a compile error names the operation and mode as the attribute writes
+/// them. Invoked once, by `immperm` itself.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __operation_proofs(_input: TokenStream) -> TokenStream {
+    let lex = |source: &str| TokenStream::from_str(source).ok().map(Into::into);
+    lex(&proofs::items()).unwrap_or_default()
 }

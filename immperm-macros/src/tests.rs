@@ -11,7 +11,8 @@ fn expand(args: TokenStream, item: TokenStream) -> String {
         args,
         item,
         |source: &str| source.parse().ok(),
-        |_| ("src/lib.rs".to_owned(), 7),
+        |_| Some("src/lib.rs".to_owned()),
+        |_| None,
     )
     .to_string()
 }
@@ -42,7 +43,7 @@ fn one_error(args: TokenStream) -> String {
 }
 
 #[test]
-fn the_mission_example_gets_its_capability_and_docs() {
+fn the_mission_example_gets_its_capability_and_its_check() {
     let out = expand(
         quote!(op = "video/snapshots", async),
         quote! {
@@ -51,108 +52,131 @@ fn the_mission_example_gets_its_capability_and_docs() {
         },
     );
     assert!(!out.contains("compile_error"), "{out}");
-    let expected_impl = "impl :: immperm :: __private :: Has <:: immperm :: __private :: op :: VideoSnapshots , :: immperm :: __private :: mode :: Async > for IMM { }";
+    let key = immperm_catalog::key(
+        "src/lib.rs",
+        "thumbnails",
+        &[
+            &immperm_catalog::Declaration::new("video/snapshots", immperm_catalog::Mode::Async)
+                .unwrap_or_else(|e| unreachable!("{e}")),
+        ],
+    );
+    let expected_impl = "impl :: immperm :: __private :: Has <:: immperm :: __private :: op :: VideoSnapshots , :: immperm :: __private :: mode :: Async > for IMM";
     assert!(out.contains(expected_impl), "{out}");
-    // Bound by the check that the build script's scan saw the attribute (src/lib.rs:7).
     assert!(
-        out.contains("# [allow (dead_code , non_camel_case_types , clippy :: upper_case_acronyms)] struct IMM where crate :: immperm_policies :: check ! (thumbnails__video_snapshots__async__lib_rs_7) : :: core :: marker :: Sized ;"),
+        out.contains(&format!("struct IMM where crate :: immperm_policies :: check ! ({key}) : :: core :: marker :: Sized ;")),
         "{out}"
     );
+    assert!(
+        out.contains("impl :: immperm :: __private :: Sealed for IMM { const BUCKETS : &'static [&'static str] = crate :: immperm_policies :: BUCKETS ; }"),
+        "{out}"
+    );
+    // What the declaration allows, for the builders' run-time check.
+    assert!(
+        out.contains("function : \"thumbnails\" , declaration : \"op = \\\"video/snapshots\\\", async\" , bucket : :: core :: option :: Option :: None"),
+        "{out}"
+    );
+    assert!(
+        out.contains("save : :: core :: option :: Option :: Some (:: immperm :: __private :: Save { bucket : :: core :: option :: Option :: None , prefix : \"\" })"),
+        "{out}"
+    );
+    // The doc section from the build script's table comes after the user's docs.
+    let check = format!("# [cfg_attr (doc , doc = crate :: immperm_policies :: doc ! ({key}))]");
+    let user_docs = out.find("Thumbnails.").unwrap_or(usize::MAX);
+    let at = out.find(&check).unwrap_or(0);
+    let signature = out.find("pub fn thumbnails").unwrap_or(0);
+    assert!(user_docs < at && at < signature, "{out}");
     // The capability opens the body; the body itself follows unchanged.
     let body = out.find("struct IMM").unwrap_or(usize::MAX);
-    let signature = out.find("pub fn thumbnails").unwrap_or(0);
     assert!(signature < body, "{out}");
     assert!(out.trim_end().ends_with("key . len () }"), "{out}");
-    // The doc section comes after the user's docs.
-    let user_docs = out.find("Thumbnails.").unwrap_or(usize::MAX);
-    let section = out.find("# IMM permissions").unwrap_or(0);
-    assert!(user_docs < section && section < signature, "{out}");
 }
 
 #[test]
-fn the_doc_section_lists_what_each_principal_needs() {
-    let out = expand(
-        quote!(op = "video/snapshots", async, notify = "jobs"),
+fn the_key_covers_every_declaration_of_the_function() {
+    let one = expand(
+        quote!(op = "video/info"),
         quote!(
-            fn f() {}
+            fn probe() {}
         ),
     );
-    let docs = docs_of(&out);
-    assert_eq!(
-        docs,
-        "\n# IMM permissions\n\nDeclared with `#[requires_imm]`:\n\
-         - `video/snapshots` asynchronously (`x-oss-async-process`), saving into the source bucket, announcing completion to SMQ topic `jobs`\n\
-         \nThe caller (RAM user or role) needs:\n\
-         - `oss:GetObject`, `oss:PostProcessTask`, `oss:ProcessImm` on the source objects (in the crate's buckets)\n\
-         - `oss:PutObject` on the output objects in the source bucket\n\
-         - `imm:CreateMediaConvertTask` on the IMM project bound to the bucket\n\
-         - `ram:PassRole` on the IMM service role (`AliyunIMMDefaultRole` unless the project names another)\n\
-         \nThe IMM service role needs (`AliyunIMMDefaultRole` already grants this with `AliyunIMMRolePolicy`):\n\
-         - `oss:GetObject` on the source objects (in the crate's buckets)\n\
-         - `oss:PutObject` on the output objects in the source bucket\n\
-         - `mns:PublishMessage` on SMQ topic `jobs`\n"
-    );
-}
-
-#[test]
-fn the_doc_section_merges_several_declarations_by_resource() {
-    let out = expand(
-        quote!(op = "video/info", bucket = "media-in"),
+    let two = expand(
+        quote!(op = "video/info"),
         quote! {
-            #[requires_imm(op = "doc/preview", bucket = "media-in")]
-            #[requires_imm(op = "doc/snapshot", saveas = "media-out/pages/", batch)]
-            fn f() {}
+            #[requires_imm(op = "doc/convert", async)]
+            fn probe() {}
         },
     );
-    let docs = docs_of(&out);
-    assert!(
-        docs.contains(
-            "- `video/info` synchronously (`x-oss-process`) on objects in bucket `media-in`\n"
+    let elsewhere = expand(
+        quote!(op = "video/info", bucket = "archive"),
+        quote!(
+            fn probe() {}
         ),
-        "{docs}"
     );
-    // A synchronous save is a POST: `oss:PostProcessTask` for the crate's buckets only.
-    assert!(
-        docs.contains("- `oss:GetObject`, `oss:ProcessImm` on objects in bucket `media-in`\n"),
-        "{docs}"
-    );
-    assert!(docs.contains("- `oss:GetObject`, `oss:PostProcessTask`, `oss:ProcessImm` on the source objects (in the crate's buckets)\n"), "{docs}");
-    assert!(
-        docs.contains("- `oss:PutObject` on objects under `media-out/pages/`\n"),
-        "{docs}"
-    );
-    assert!(docs.contains("- `imm:CreateBatch`, `imm:CreateOfficeConversionTask`, `imm:DetectMediaMeta` on the IMM project bound to the bucket\n"), "{docs}");
-    assert!(
-        docs.contains("- `imm:GenerateWebofficeToken` on `*`\n"),
-        "{docs}"
-    );
-    assert!(docs.contains("- `ram:PassRole` on the batch and trigger role (`AliyunIMMBatchTriggerRole` unless configured otherwise)\n"), "{docs}");
-    assert!(
-        docs.contains(
-            "The batch and trigger role needs the OSS permissions IMM batch processors use"
-        ),
-        "{docs}"
-    );
-    assert_eq!(out.matches("struct IMM").count(), 1, "{out}");
-    assert_eq!(out.matches("impl :: immperm").count(), 3, "{out}");
-    assert!(
-        !out.contains("requires_imm ("),
-        "gathered attributes are removed: {out}"
+    let key = |out: &str| {
+        let at = out.find("doc ! (").unwrap_or(0);
+        out.get(at..)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_ne!(key(&one), key(&two));
+    assert_ne!(key(&one), key(&elsewhere));
+    assert_eq!(two.matches("doc ! (").count(), 1, "{two}");
+    assert_eq!(
+        two.matches("impl :: immperm :: __private :: Has").count(),
+        2,
+        "{two}"
     );
 }
 
-/// The one `#[doc = "..."]` the expansion adds, unescaped.
-fn docs_of(expansion: &str) -> String {
-    let start = expansion.find("# [doc = \"\\n# IMM").unwrap_or(0);
-    let rest = expansion
-        .get(start + "# [doc = \"".len()..)
-        .unwrap_or_default();
-    let end = rest.find("\"]").unwrap_or(rest.len());
-    rest.get(..end)
-        .unwrap_or_default()
-        .replace("\\n", "\n")
-        .replace("\\\"", "\"")
-        .replace("\\'", "'")
+#[test]
+fn a_crate_root_without_the_table_is_reported_once() {
+    let item = quote!(
+        fn probe() {}
+    );
+    let run = |reports: bool| {
+        requires_imm(
+            quote!(op = "video/info"),
+            item.clone(),
+            |source: &str| source.parse().ok(),
+            |_| Some("src/main.rs".to_owned()),
+            |_| {
+                Some(crate::expand::MissingInclude {
+                    reports,
+                    root: "src/main.rs".to_owned(),
+                })
+            },
+        )
+        .to_string()
+    };
+    let reporting = run(true);
+    assert_eq!(reporting.matches("compile_error").count(), 1, "{reporting}");
+    assert!(
+        reporting.contains("add `immperm::include_policies!();` at its top level"),
+        "{reporting}"
+    );
+    let quiet = run(false);
+    assert!(!quiet.contains("compile_error"), "{quiet}");
+    assert!(!quiet.contains("immperm_policies"), "{quiet}");
+}
+
+#[test]
+fn a_body_passed_as_a_macro_fragment_gets_the_capability() {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let body = Group::new(
+        Delimiter::None,
+        quote!({
+            let _ = &IMM;
+        }),
+    );
+    let mut item: proc_macro2::TokenStream = quote!(fn probe());
+    item.extend([TokenTree::Group(body)]);
+    let out = expand(quote!(op = "video/info"), item);
+    assert!(out.contains("struct IMM"), "{out}");
+    assert!(out.contains("doc ! ("), "{out}");
+    let capability = out.find("struct IMM").unwrap_or(usize::MAX);
+    let use_of_it = out.find("let _ = & IMM").unwrap_or(0);
+    assert!(capability < use_of_it, "{out}");
 }
 
 #[test]
@@ -164,29 +188,13 @@ fn the_same_operation_and_mode_twice_gives_one_impl() {
             fn f() {}
         },
     );
-    assert_eq!(out.matches("impl :: immperm").count(), 1, "{out}");
-    // Both attributes are at `src/lib.rs:7` here: one key, one bound.
-    assert_eq!(out.matches("check !").count(), 1, "{out}");
-    assert!(!out.contains("compile_error"), "{out}");
-}
-
-#[test]
-fn each_declaration_is_checked_against_the_scan() {
-    let out = expand(
-        quote!(op = "video/info"),
-        quote! {
-            #[requires_imm(op = "doc/convert", async)]
-            fn probe() {}
-        },
-    );
-    assert!(
-        out.contains(
-            "struct IMM where \
-             crate :: immperm_policies :: check ! (probe__doc_convert__async__lib_rs_7) : :: core :: marker :: Sized , \
-             crate :: immperm_policies :: check ! (probe__video_info__sync__lib_rs_7) : :: core :: marker :: Sized ;"
-        ),
+    assert_eq!(
+        out.matches("impl :: immperm :: __private :: Has").count(),
+        1,
         "{out}"
     );
+    assert_eq!(out.matches("doc ! (").count(), 1, "{out}");
+    assert!(!out.contains("compile_error"), "{out}");
 }
 
 #[test]
@@ -461,8 +469,9 @@ fn every_kind_of_function_is_recognised() {
         let out = expand(quote!(op = "video/info"), item.clone());
         assert!(!out.contains("compile_error"), "{out}");
         assert!(
-            out.contains("struct IMM where crate :: immperm_policies :: check ! (f__video_info__sync__lib_rs_7) : :: core :: marker :: Sized ;"),
+            out.contains("doc = crate :: immperm_policies :: doc ! (f__"),
             "{item}"
         );
+        assert!(out.contains("check ! (f__"), "{item}");
     }
 }

@@ -35,70 +35,53 @@ pub mod op;
 #[cfg(feature = "sdk")]
 pub mod sdk;
 
+/// The bounds of the request builders: one trait per operation and mode, implemented by a
+/// capability that declares it, so that a compile error names the operation and mode as the
+/// attribute writes them (`` `video/convert` (async) is not declared for this function ``).
+pub mod proof {
+    immperm_macros::__operation_proofs!();
+}
+
 /// The catalog of IMM operations invoked through OSS: actions, modes, evidence.
 pub use immperm_catalog as catalog;
 
 pub use capability::Has;
-pub use immperm_macros::requires_imm;
+#[doc(hidden)]
+pub use immperm_macros::__policies_seen;
+pub use immperm_macros::{include_policies, requires_imm};
+
 /// What `#[requires_imm]` expands to refers to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::capability::Has;
+    pub use crate::capability::{Declared, Has, Save, Sealed};
     pub use crate::mode::{self, ProcessingMode};
     pub use crate::op::{self, RunsIn};
 }
 
 /// A stand-in for the build script's export, for doctests and compile tests, which have no
-/// build script: it defines the module `immperm_policies` with no policy and lets every
-/// `#[requires_imm]` of the crate pass the check against the export's table. The crate's
-/// annotations are then in no policy: never use it in a crate that ships.
+/// build script: it defines the module `immperm_policies` with no policy, lets every
+/// `#[requires_imm]` of the crate pass the check against the export's table, and lets its
+/// capabilities read from any bucket. The crate's annotations are then in no policy: never
+/// use it in a crate that ships.
 #[macro_export]
 macro_rules! policies_for_tests {
     () => {
         #[doc(hidden)]
+        #[allow(dead_code)]
         mod immperm_policies {
+            macro_rules! __immperm_doc {
+                ($key:ident) => {
+                    "\n# IMM permissions\n\nIn no policy: this code has no build-script export (`immperm::policies_for_tests!()`).\n"
+                };
+            }
+            pub(crate) use __immperm_doc as doc;
             macro_rules! __immperm_check {
                 ($key:ident) => {
                     ()
                 };
             }
             pub(crate) use __immperm_check as check;
+            pub(crate) const BUCKETS: &[&str] = &[];
         }
-    };
-}
-
-/// A table of seen annotations written by hand, by key (`immperm::catalog::seen_key`), as the
-/// build script's export would generate it: for compile tests of the check itself.
-#[doc(hidden)]
-#[macro_export]
-#[expect(
-    clippy::crate_in_macro_def,
-    reason = "the table is the calling crate's, at its root, like the generated one"
-)]
-macro_rules! __policies_seen {
-    ($($key:ident),* $(,)?) => {
-        mod immperm_policies {
-            #[allow(non_camel_case_types, dead_code, reason = "named after the annotations")]
-            pub(crate) mod seen_by_build_script {
-                $(pub(crate) struct $key;)*
-            }
-            macro_rules! __immperm_check {
-                ($k:ident) => {
-                    crate::immperm_policies::seen_by_build_script::$k
-                };
-            }
-            pub(crate) use __immperm_check as check;
-        }
-    };
-}
-
-/// Includes what the build script's export (`immperm_build::export`) generated: the module
-/// `immperm_policies` with the policy documents as constants (`CALLER`, `SERVICE_ROLE`,
-/// `SERVICE_ROLE_TRUST`, `BATCH_TRIGGER_ROLE`, `LOCK`) and the table of annotations every
-/// `#[requires_imm]` checks itself against. Call it once, at the crate root.
-#[macro_export]
-macro_rules! include_policies {
-    () => {
-        include!(concat!(env!("OUT_DIR"), "/immperm.rs"));
     };
 }

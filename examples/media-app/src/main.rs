@@ -11,9 +11,9 @@ mod probe;
 mod thumbs;
 
 use immperm::sdk::Endpoint;
-use immperm::sdk::http::Request;
+use immperm::sdk::ProcessRequest;
 
-fn show(what: &str, request: &Request<Vec<u8>>) {
+fn show(what: &str, request: &ProcessRequest) {
     println!("{what}: {} {}", request.method(), request.uri());
     if !request.body().is_empty() {
         println!("  {}", String::from_utf8_lossy(request.body()));

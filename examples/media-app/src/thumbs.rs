@@ -1,8 +1,7 @@
 //! Thumbnails of uploaded videos.
 
 use immperm::requires_imm;
-use immperm::sdk::http::Request;
-use immperm::sdk::{BuildError, Endpoint, Object, Process, Topic, params};
+use immperm::sdk::{BuildError, Endpoint, Object, Process, ProcessRequest, Topic, params};
 
 /// The request for five thumbnails of `video`, two seconds apart, saved under `thumbs/` of
 /// the output bucket and announced on the `media-jobs` topic.
@@ -15,7 +14,7 @@ use immperm::sdk::{BuildError, Endpoint, Object, Process, Topic, params};
 pub(crate) fn make_thumbnails(
     endpoint: &Endpoint,
     video: &str,
-) -> Result<Request<Vec<u8>>, BuildError> {
+) -> Result<ProcessRequest, BuildError> {
     let stem = video.rsplit_once('.').map_or(video, |(stem, _)| stem);
     Process::new(
         Object::new("media-in", video)?,

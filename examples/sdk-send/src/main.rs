@@ -12,16 +12,18 @@ immperm::include_policies!();
 use std::error::Error;
 
 use immperm::requires_imm;
-use immperm::sdk::http::{Request, Response};
+use immperm::sdk::http::Response;
 use immperm::sdk::sign::{OssSigner, StaticCredentialProvider};
-use immperm::sdk::{AsyncTask, BuildError, Endpoint, Object, Process, Topic, media_info, params};
+use immperm::sdk::{
+    AsyncTask, BuildError, Endpoint, Object, Process, ProcessRequest, Topic, media_info, params,
+};
 
 /// The bucket the video is in and the thumbnails go to.
 const BUCKET: &str = "media";
 
 /// `GET /<video>?x-oss-process=video/info`.
 #[requires_imm(op = "video/info")]
-fn probe(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, BuildError> {
+fn probe(endpoint: &Endpoint, video: &str) -> Result<ProcessRequest, BuildError> {
     Process::new(Object::new(BUCKET, video)?, params::VideoInfo).build_sync(endpoint, &IMM)
 }
 
@@ -33,7 +35,7 @@ fn probe(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, BuildErro
     saveas = "media/thumbs/",
     notify = "media-jobs"
 )]
-fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, BuildError> {
+fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<ProcessRequest, BuildError> {
     let stem = video.rsplit_once('.').map_or(video, |(stem, _)| stem);
     Process::new(
         Object::new(BUCKET, video)?,
@@ -52,9 +54,9 @@ fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, Buil
 fn send(
     agent: &ureq::Agent,
     signer: &OssSigner,
-    mut request: Request<Vec<u8>>,
+    request: ProcessRequest,
 ) -> Result<Response<Vec<u8>>, Box<dyn Error>> {
-    pollster::block_on(signer.sign(&mut request))?;
+    let request = pollster::block_on(signer.sign(request))?;
     let response = agent.run(request)?;
     let (parts, mut body) = response.into_parts();
     Ok(Response::from_parts(parts, body.read_to_vec()?))

@@ -27,6 +27,8 @@
 mod deps;
 mod render;
 
+pub use render::TableEntry;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -481,7 +483,47 @@ impl Analysis {
 
     /// The Rust file `immperm::include_policies!()` includes.
     pub fn rust_file(&self) -> String {
-        render::rust_file(self)
+        render::rust_file(
+            &self.documents(),
+            &self.config.scope.buckets,
+            &self.table_entries(),
+        )
+    }
+
+    /// The crate's own annotated functions, each with its key and documentation section:
+    /// the table the attribute checks itself against.
+    pub fn table_entries(&self) -> Vec<TableEntry> {
+        let own = self.own();
+        let requirements = self.requirements.get(..own.len()).unwrap_or_default();
+        let mut entries = Vec::new();
+        let mut start = 0;
+        while start < own.len() {
+            let Some(first) = own.get(start) else { break };
+            let same = |f: &Found| {
+                f.provenance.file == first.provenance.file
+                    && f.provenance.module_path == first.provenance.module_path
+                    && f.provenance.function == first.provenance.function
+            };
+            let end = own
+                .iter()
+                .skip(start)
+                .position(|f| !same(f))
+                .map_or(own.len(), |n| start + n);
+            let declarations = requirements.get(start..end).unwrap_or_default();
+            let function = first
+                .provenance
+                .function
+                .rsplit("::")
+                .next()
+                .unwrap_or(&first.provenance.function);
+            let references: Vec<&Requirement> = declarations.iter().collect();
+            entries.push(TableEntry {
+                key: crate::catalog::key(&first.provenance.file, function, &references),
+                doc: crate::docs::section(declarations, &self.config.scope, None),
+            });
+            start = end;
+        }
+        entries
     }
 }
 

@@ -1,9 +1,18 @@
-//! The Rust file `immperm::include_policies!()` includes: the documents as constants and the
-//! table of annotations the attribute checks itself against.
+//! The Rust file `immperm::include_policies!()` includes: the documents as constants, the
+//! crate's buckets for the capabilities' run-time checks, and the table of annotated
+//! functions the attribute checks itself against, each with its documentation section.
 
 use std::fmt::Write as _;
 
-use super::Analysis;
+/// One annotated function the scan saw as compiled in this package: the attribute's key
+/// (`immperm_catalog::key`) and the documentation section it adds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TableEntry {
+    /// The key.
+    pub key: String,
+    /// The documentation section.
+    pub doc: String,
+}
 
 /// `Some("...")` or `None`, as Rust source.
 fn option(value: Option<&str>) -> String {
@@ -13,8 +22,12 @@ fn option(value: Option<&str>) -> String {
     )
 }
 
-pub(super) fn rust_file(analysis: &Analysis) -> String {
-    let documents = analysis.documents();
+/// The file's text. `documents` are (file name, content); `entries` need not be sorted.
+pub(super) fn rust_file(
+    documents: &[(&str, String)],
+    buckets: &[String],
+    entries: &[TableEntry],
+) -> String {
     let document = |name: &str| {
         documents
             .iter()
@@ -56,47 +69,92 @@ pub(super) fn rust_file(analysis: &Analysis) -> String {
             option(document(file))
         );
     }
-    let lock = analysis.lock().render().unwrap_or_default();
     let _ = writeln!(
         out,
-        "    /// The lock file (`immperm.lock`): every annotation and every grant.\n    pub const LOCK: &str = {lock:?};"
+        "    /// The source buckets of declarations without `bucket = \"...\"` (empty: any bucket).\n    \
+         pub const BUCKETS: &[&str] = &{buckets:?};"
     );
     out.push_str(
-        "    /// The annotations the build script saw, by key (`immperm_build::catalog::seen_key`): every\n    \
-         /// expansion of the attribute names its own key here through `check!`.\n    \
+        "    /// The annotated functions the build script saw, by key (`immperm_catalog::key`):\n    \
+         /// every expansion of the attribute names its own key through `check!`.\n    \
          #[doc(hidden)]\n    \
          #[allow(non_camel_case_types, reason = \"named after the annotations\")]\n    \
-         pub mod seen_by_build_script {\n",
+         pub mod seen_by_the_build_script {\n",
     );
-    let mut keys: Vec<String> = analysis
-        .own()
-        .iter()
-        .map(|found| {
-            let p = &found.provenance;
-            crate::catalog::seen_key(
-                &p.file,
-                p.line,
-                &p.function,
-                &found.operation,
-                found.mode == crate::catalog::Mode::Async,
-            )
-        })
-        .collect();
-    keys.sort();
-    keys.dedup();
-    for key in keys {
-        let _ = writeln!(out, "        pub struct {key};");
+    let mut entries: Vec<&TableEntry> = entries.iter().collect();
+    entries.sort();
+    entries.dedup_by(|a, b| a.key == b.key);
+    for entry in &entries {
+        let _ = writeln!(out, "        pub struct {};", entry.key);
+    }
+    out.push_str(
+        "    }\n    \
+         /// Each annotated function's documentation section, by key (read when documenting).\n    \
+         #[cfg(doc)]\n    \
+         #[doc(hidden)]\n    \
+         #[allow(non_snake_case, reason = \"named after the annotations\")]\n    \
+         pub mod documentation {\n",
+    );
+    for entry in &entries {
+        let _ = writeln!(
+            out,
+            "        macro_rules! {key} {{ () => {{ {doc:?} }}; }}\n        pub(crate) use {key};",
+            key = entry.key,
+            doc = entry.doc
+        );
     }
     out.push_str(
         "    }\n    \
          #[doc(hidden)]\n    \
          macro_rules! __immperm_check {\n        \
          ($key:ident) => {\n            \
-         crate::immperm_policies::seen_by_build_script::$key\n        \
+         crate::immperm_policies::seen_by_the_build_script::$key\n        \
          };\n    \
          }\n    \
          #[doc(hidden)]\n    \
-         pub(crate) use __immperm_check as check;\n}\n",
+         pub(crate) use __immperm_check as check;\n    \
+         #[cfg(doc)]\n    \
+         #[doc(hidden)]\n    \
+         macro_rules! __immperm_doc {\n        \
+         ($key:ident) => {\n            \
+         crate::immperm_policies::documentation::$key!()\n        \
+         };\n    \
+         }\n    \
+         #[cfg(doc)]\n    \
+         #[doc(hidden)]\n    \
+         pub(crate) use __immperm_doc as doc;\n}\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_rust_with_one_macro_per_key() {
+        let entries = [
+            TableEntry {
+                key: "probe__0000000000000002".into(),
+                doc: "b \"quoted\"\n".into(),
+            },
+            TableEntry {
+                key: "make__0000000000000001".into(),
+                doc: "a".into(),
+            },
+        ];
+        let text = rust_file(
+            &[("caller.json", "{}\n".to_owned())],
+            &["media-in".to_owned()],
+            &entries,
+        );
+        let parsed: Result<proc_macro2::TokenStream, _> = text.parse();
+        assert!(parsed.is_ok(), "{text}");
+        assert!(text.contains("pub const CALLER: ::core::option::Option<&str> = ::core::option::Option::Some(\"{}\\n\");"));
+        assert!(text.contains("pub const BUCKETS: &[&str] = &[\"media-in\"];"));
+        let make = text.find("macro_rules! make__").unwrap_or(usize::MAX);
+        let probe = text.find("macro_rules! probe__").unwrap_or(0);
+        assert!(make < probe, "sorted by key:\n{text}");
+        assert!(text.contains(r#"() => { "b \"quoted\"\n" };"#), "{text}");
+    }
 }

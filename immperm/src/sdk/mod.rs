@@ -1,11 +1,17 @@
 //! Requests that invoke IMM through OSS, buildable only where they are declared.
 //!
-//! The builders are sans-IO: they produce an [`http::Request`] for the OSS endpoint and parse
-//! the response bodies; signing (feature `sign`, or any signer of your choice) and sending
-//! (any HTTP client) stay outside. Building a request takes the capability that
-//! `#[requires_imm]` injects into the declaring function as `IMM`: a request for an
-//! operation the function did not declare, or in a mode it did not declare, does not compile,
-//! so the policy derived from the declarations covers every request the code can build.
+//! The builders are sans-IO: they produce a [`ProcessRequest`] for the OSS endpoint and parse
+//! the response bodies; sending (any HTTP client) stays outside. Building a request takes the
+//! capability that `#[requires_imm]` injects into the declaring function as `IMM`: a request
+//! for an operation the function did not declare, or in a mode it did not declare, does not
+//! compile, and one that reads from a bucket, saves to a target or notifies a topic the
+//! declarations do not name is a [`BuildError`] naming the declaration. The policy derived
+//! from the declarations therefore covers every request the code can build.
+//!
+//! A built request cannot change: the built-in signer (feature `sign`,
+//! `sign::OssSigner::sign`, or `presign` for a URL) turns it into the `http::Request` to
+//! send. [`ProcessRequest::into_unsigned_http`] hands it out unsigned for a signer of your
+//! own, and leaves the proof: what is done with it afterwards is unchecked.
 //!
 //! | call | request |
 //! |---|---|
@@ -22,12 +28,12 @@
 //! ```
 //! # immperm::policies_for_tests!(); // in a crate: `immperm::include_policies!();`
 //! use immperm::requires_imm;
-//! use immperm::sdk::http::{Method, Request};
-//! use immperm::sdk::{BuildError, Endpoint, Object, Process, Topic, params};
+//! use immperm::sdk::http::Method;
+//! use immperm::sdk::{BuildError, Endpoint, Object, Process, ProcessRequest, Topic, params};
 //!
 //! /// Five thumbnails of `video`, saved under `thumbs/`, announced on `media-jobs`.
 //! #[requires_imm(op = "video/snapshots", async, saveas = "media/thumbs/", notify = "media-jobs")]
-//! fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, BuildError> {
+//! fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<ProcessRequest, BuildError> {
 //!     let stem = video.rsplit_once('.').map_or(video, |(stem, _)| stem);
 //!     Process::new(
 //!         Object::new("media", video)?,
@@ -60,8 +66,7 @@
 //!
 //! Then sign it with the `sign` feature (`sign::OssSigner`: reqsign's Aliyun OSS signer,
 //! signature V4; its module shows a whole function from annotation to signed request, and
-//! `presign` gives the URL a browser opens for `doc/preview`), or with anything else that
-//! signs an `http::Request`; send it with any HTTP client (the workspace's
+//! `presign` gives the URL a browser opens for `doc/preview`); send it with any HTTP client (the workspace's
 //! `examples/sdk-send` uses ureq), and read the answer with [`AsyncTask::from_response`],
 //! [`SavedObject::from_response`] or [`media_info`]. An [`OssError`] names the permission RAM
 //! found missing ([`OssError::missing_action`]).
@@ -77,7 +82,7 @@ pub use endpoint::{Endpoint, Object, Target, Topic};
 /// The `http` crate the requests are made of.
 pub use http;
 pub use params::Params;
-pub use request::{BuildError, Process};
+pub use request::{BuildError, Process, ProcessRequest};
 pub use response::{
     AccessDeniedDetail, AsyncTask, OssError, ResponseError, SavedObject, media_info,
 };

@@ -13,8 +13,15 @@ use std::marker::PhantomData;
 
 use crate::op::{self, Operation};
 
-/// The parameters of one operation.
-pub trait Params {
+mod sealed {
+    /// Only this module's types are parameters: nothing else can write processing text.
+    pub trait Sealed {}
+}
+
+/// The parameters of one operation. Sealed: the types of this module (and [`Raw`], whose
+/// parameters are checked one by one) are the only ones, so no code writes processing text
+/// of its own into a request.
+pub trait Params: sealed::Sealed {
     /// The operation the parameters belong to.
     type Op: Operation;
 
@@ -80,6 +87,8 @@ impl<O: Operation> Default for Raw<O> {
         Self::new()
     }
 }
+
+impl<O: Operation> sealed::Sealed for Raw<O> {}
 
 impl<O: Operation> Params for Raw<O> {
     type Op = O;
@@ -227,6 +236,8 @@ impl VideoSnapshots {
         self
     }
 }
+
+impl sealed::Sealed for VideoSnapshots {}
 
 impl Params for VideoSnapshots {
     type Op = op::VideoSnapshots;
@@ -409,6 +420,8 @@ impl VideoConvert {
     }
 }
 
+impl sealed::Sealed for VideoConvert {}
+
 impl Params for VideoConvert {
     type Op = op::VideoConvert;
 
@@ -455,6 +468,8 @@ impl Params for VideoConvert {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VideoInfo;
 
+impl sealed::Sealed for VideoInfo {}
+
 impl Params for VideoInfo {
     type Op = op::VideoInfo;
 
@@ -464,6 +479,8 @@ impl Params for VideoInfo {
 /// `image/faces`: the faces in an image as JSON (synchronous; nothing to set).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ImageFaces;
+
+impl sealed::Sealed for ImageFaces {}
 
 impl Params for ImageFaces {
     type Op = op::ImageFaces;
@@ -507,6 +524,8 @@ impl DocConvert {
         self
     }
 }
+
+impl sealed::Sealed for DocConvert {}
 
 impl Params for DocConvert {
     type Op = op::DocConvert;
@@ -561,6 +580,8 @@ impl DocPreview {
         self
     }
 }
+
+impl sealed::Sealed for DocPreview {}
 
 impl Params for DocPreview {
     type Op = op::DocPreview;

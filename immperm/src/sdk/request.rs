@@ -7,10 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use md5::{Digest as _, Md5};
 
-use crate::Has;
+use crate::capability::{self, Declared};
 use crate::catalog::{self, Mode, SaveAs};
-use crate::mode::{self, ProcessingMode};
-use crate::op::{Operation, RunsAsync, RunsSync};
+use crate::op::Operation;
 
 use super::endpoint::{Endpoint, Object, Target, Topic};
 use super::params::{Params, check_raw};
@@ -48,6 +47,9 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// A request that invokes operation `O` on an object; see the [module docs](super).
+///
+/// `build_sync`/`build_async` exist for each operation (generated from the catalog) and take
+/// the capability of a function that declared the operation in that mode.
 #[derive(Clone, Debug)]
 #[must_use = "a request is only built by `build_sync` or `build_async`"]
 pub struct Process<O> {
@@ -149,11 +151,29 @@ impl<O: Operation> Process<O> {
         problems
     }
 
-    fn build(self, endpoint: &Endpoint, mode: Mode) -> Result<http::Request<Vec<u8>>, BuildError> {
+    /// Builds the request in `mode` after checking it against the catalog's rules and
+    /// against what the function's declarations of the operation allow (`declared`, with the
+    /// crate's `buckets` for declarations without `bucket = "..."`). The per-operation
+    /// `build_sync`/`build_async` call this with their capability's data.
+    pub(crate) fn build(
+        self,
+        endpoint: &Endpoint,
+        mode: Mode,
+        declared: &[Declared],
+        buckets: &[&'static str],
+    ) -> Result<ProcessRequest, BuildError> {
         let problems = self.check(mode);
         if !problems.is_empty() {
             return Err(BuildError::many(problems));
         }
+        // A request the catalog allows must also be one the function declared.
+        let save = self
+            .save_as
+            .as_ref()
+            .map(|target| (target.bucket(), target.key()));
+        let topic = self.notify.as_ref().map(Topic::name);
+        capability::check(declared, buckets, self.source.bucket(), save, topic)
+            .map_err(BuildError::many)?;
         let parameter = mode.parameter();
         let process = self.process(mode);
         let base = format!(
@@ -169,7 +189,7 @@ impl<O: Operation> Process<O> {
             operation: O::ENTRY,
             mode,
         };
-        let builder = http::Request::builder().extension(target);
+        let builder = http::Request::builder().extension(target.clone());
         let request = if mode == Mode::Sync && self.save_as.is_none() {
             builder
                 .method(http::Method::GET)
@@ -184,45 +204,60 @@ impl<O: Operation> Process<O> {
                 .header("Content-MD5", md5)
                 .body(body)
         };
-        request.map_err(|error| BuildError::one(format!("the request is not valid HTTP: {error}")))
+        let request = request
+            .map_err(|error| BuildError::one(format!("the request is not valid HTTP: {error}")))?;
+        Ok(ProcessRequest { request, target })
     }
 }
 
-impl<O: Operation> Process<O> {
-    /// Builds the `x-oss-process` request: a `GET`, or a `POST` when the result is saved.
-    /// `capability` is the `IMM` of a function that declared the operation (synchronous).
-    ///
-    /// # Errors
-    /// Every parameter out of range and every rule of the catalog the request breaks
-    /// (saving a result that does not exist, `notify` on a synchronous request).
-    pub fn build_sync(
-        self,
-        endpoint: &Endpoint,
-        capability: &impl Has<O, mode::Sync>,
-    ) -> Result<http::Request<Vec<u8>>, BuildError>
-    where
-        O: RunsSync,
-    {
-        let _ = capability;
-        self.build(endpoint, mode::Sync::MODE)
+/// A built request, as the proof made it: read it, sign it with the built-in signer
+/// (feature `sign`: `OssSigner::sign`/`presign`), which turns it into an `http::Request`,
+/// or leave the proof explicitly with [`into_unsigned_http`](Self::into_unsigned_http). Its
+/// method, URI and body cannot change in between.
+#[derive(Debug)]
+#[must_use = "a request is sent only once it is signed"]
+pub struct ProcessRequest {
+    request: http::Request<Vec<u8>>,
+    target: Target,
+}
+
+impl ProcessRequest {
+    /// `GET` or `POST`.
+    pub fn method(&self) -> &http::Method {
+        self.request.method()
     }
 
-    /// Builds the `x-oss-async-process` request (always a `POST`). `capability` is the `IMM`
-    /// of a function that declared the operation with `async`.
-    ///
-    /// # Errors
-    /// Every parameter out of range and every rule of the catalog the request breaks
-    /// (a result with nowhere to be saved, `notify` for an operation that sends none).
-    pub fn build_async(
-        self,
-        endpoint: &Endpoint,
-        capability: &impl Has<O, mode::Async>,
-    ) -> Result<http::Request<Vec<u8>>, BuildError>
-    where
-        O: RunsAsync,
-    {
-        let _ = capability;
-        self.build(endpoint, mode::Async::MODE)
+    /// The URL: the object and the processing parameter.
+    pub fn uri(&self) -> &http::Uri {
+        self.request.uri()
+    }
+
+    /// The headers (`Content-MD5` on a `POST`).
+    pub fn headers(&self) -> &http::HeaderMap {
+        self.request.headers()
+    }
+
+    /// The body: the processing string of a `POST`, empty for a `GET`.
+    pub fn body(&self) -> &[u8] {
+        self.request.body()
+    }
+
+    /// What the request is about: the source object, the region, the operation and mode.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The unsigned request, for a signer of your own. This leaves the proof: nothing checks
+    /// what is done with the request afterwards, so a change to its URI or body may make a
+    /// request the policy does not cover. The built-in signer (feature `sign`) needs none.
+    pub fn into_unsigned_http(self) -> http::Request<Vec<u8>> {
+        self.request
+    }
+
+    /// The request, for the built-in signer.
+    #[cfg(feature = "sign")]
+    pub(crate) fn http(&self) -> &http::Request<Vec<u8>> {
+        &self.request
     }
 }
 
@@ -258,13 +293,16 @@ mod tests {
     use crate::op;
     use crate::sdk::params;
 
-    struct Declared;
-    impl Has<op::VideoSnapshots, mode::Async> for Declared {}
-    impl Has<op::VideoInfo, mode::Sync> for Declared {}
-    impl Has<op::DocSnapshot, mode::Sync> for Declared {}
-    impl Has<op::ImageFaces, mode::Sync> for Declared {}
-    impl Has<op::PointcloudCompress, mode::Async> for Declared {}
-    impl Has<op::ImageDeblindWatermark, mode::Async> for Declared {}
+    use crate::capability::testing::{capability, declared};
+
+    capability!(Declared {
+        VideoSnapshots Async => [declared(None, true, None)],
+        VideoInfo Sync => [declared(None, false, None)],
+        DocSnapshot Sync => [declared(None, true, None)],
+        ImageFaces Sync => [declared(None, false, None)],
+        PointcloudCompress Async => [declared(None, true, None)],
+        ImageDeblindWatermark Async => [declared(None, false, Some("marks"))],
+    });
     const IMM: Declared = Declared;
 
     fn endpoint() -> Endpoint {
@@ -286,7 +324,7 @@ mod tests {
         );
         assert!(request.body().is_empty());
         assert!(request.headers().get("Content-MD5").is_none());
-        let target = request.extensions().get::<Target>().unwrap();
+        let target = request.target();
         assert_eq!(target.region.as_deref(), Some("cn-hangzhou"));
         assert_eq!(target.operation.name, "video/info");
     }
@@ -320,7 +358,7 @@ mod tests {
         .save_as(Object::new("media", ">>>?").unwrap())
         .build_async(&endpoint(), &IMM)
         .unwrap();
-        let body = String::from_utf8(request.body().clone()).unwrap();
+        let body = String::from_utf8(request.body().to_vec()).unwrap();
         assert!(body.ends_with("|sys/saveas,b_bWVkaWE,o_Pj4-Pw"), "{body}");
     }
 

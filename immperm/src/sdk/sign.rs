@@ -16,9 +16,9 @@
 //!     endpoint: &Endpoint,
 //!     key: &str,
 //! ) -> Result<Request<Vec<u8>>, Box<dyn std::error::Error>> {
-//!     let mut request = Process::new(Object::new("media", key)?, params::VideoInfo)
+//!     let request = Process::new(Object::new("media", key)?, params::VideoInfo)
 //!         .build_sync(endpoint, &IMM)?;
-//!     signer.sign(&mut request).await?;
+//!     let request = signer.sign(request).await?;
 //!     Ok(request)
 //! }
 //!
@@ -58,13 +58,11 @@ pub use reqsign_aliyun_oss::{
 use reqsign_core::Signer;
 pub use reqsign_core::{Context, ProvideCredential};
 
-use super::Target;
+use super::{ProcessRequest, Target};
 
 /// Why a request could not be signed.
 #[derive(Debug)]
 pub enum SignError {
-    /// The request was not built by this module (it carries no [`Target`]).
-    NotBuilt,
     /// The request's endpoint names no region (V4 signatures need one).
     NoRegion,
     /// Only `GET` requests can be presigned (a browser opens the URL).
@@ -76,9 +74,6 @@ pub enum SignError {
 impl fmt::Display for SignError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotBuilt => f.write_str(
-                "the request was not built by `Process::build_sync`/`build_async`; it names no bucket to sign for",
-            ),
             Self::NoRegion => f.write_str(
                 "the request's endpoint names no region; build it with `Endpoint::region` or `Endpoint::host(host, region)`",
             ),
@@ -94,7 +89,7 @@ impl std::error::Error for SignError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Signer(error) => Some(error),
-            Self::NotBuilt | Self::NoRegion | Self::NotGet => None,
+            Self::NoRegion | Self::NotGet => None,
         }
     }
 }
@@ -124,53 +119,46 @@ impl OssSigner {
         }
     }
 
-    /// Signs `request` in place (headers `Authorization`, `x-oss-date`,
-    /// `x-oss-content-sha256`, and the security token when there is one).
+    /// Signs `request` (headers `Authorization`, `x-oss-date`, `x-oss-content-sha256`, and
+    /// the security token when there is one) and hands it out as the `http::Request` to send.
     ///
     /// # Errors
-    /// [`SignError`] when the request was not built here, names no region, or the signer fails.
-    pub async fn sign(&self, request: &mut http::Request<Vec<u8>>) -> Result<(), SignError> {
-        let mut parts = head(request);
-        self.for_request(request)?
+    /// [`SignError`] when the request's endpoint names no region, or the signer fails.
+    pub async fn sign(&self, request: ProcessRequest) -> Result<http::Request<Vec<u8>>, SignError> {
+        let mut parts = head(request.http());
+        self.for_target(request.target())?
             .sign(&mut parts, None)
             .await
             .map_err(SignError::Signer)?;
-        request.headers_mut().clone_from(&parts.headers);
-        *request.uri_mut() = parts.uri;
-        Ok(())
+        let mut signed = request.into_unsigned_http();
+        signed.headers_mut().clone_from(&parts.headers);
+        *signed.uri_mut() = parts.uri;
+        Ok(signed)
     }
 
     /// A presigned URL for a `GET` request, valid for `expires`: what a browser opens to show a
     /// `doc/preview`, or what a client fetches without credentials.
     ///
     /// # Errors
-    /// [`SignError`] when the request is not a `GET` built here, names no region, or the
-    /// signer fails.
+    /// [`SignError`] when the request is not a `GET`, names no region, or the signer fails.
     pub async fn presign(
         &self,
-        request: &http::Request<Vec<u8>>,
+        request: &ProcessRequest,
         expires: std::time::Duration,
     ) -> Result<http::Uri, SignError> {
         if request.method() != http::Method::GET {
             return Err(SignError::NotGet);
         }
-        let mut parts = head(request);
-        self.for_request(request)?
+        let mut parts = head(request.http());
+        self.for_target(request.target())?
             .sign(&mut parts, Some(expires))
             .await
             .map_err(SignError::Signer)?;
         Ok(parts.uri)
     }
 
-    /// The signer for the bucket and region `request` targets.
-    fn for_request(
-        &self,
-        request: &http::Request<Vec<u8>>,
-    ) -> Result<Signer<Credential>, SignError> {
-        let target = request
-            .extensions()
-            .get::<Target>()
-            .ok_or(SignError::NotBuilt)?;
+    /// The signer for the bucket and region a request targets.
+    fn for_target(&self, target: &Target) -> Result<Signer<Credential>, SignError> {
         let region = target.region.as_deref().ok_or(SignError::NoRegion)?;
         Ok(self.inner.clone().with_request_signer(
             RequestSigner::new(target.source.bucket())
@@ -193,11 +181,13 @@ fn head(request: &http::Request<Vec<u8>>) -> http::request::Parts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capability::testing::{capability, declared};
     use crate::sdk::{Endpoint, Object, Process, Topic, params};
-    use crate::{Has, mode, op};
 
-    struct Declared;
-    impl Has<op::VideoConvert, mode::Async> for Declared {}
+    capability!(Declared {
+        VideoConvert Async => [declared(None, true, Some("jobs"))],
+        DocPreview Sync => [declared(Some("docs"), false, None)],
+    });
     const IMM: Declared = Declared;
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -211,7 +201,7 @@ mod tests {
         }
     }
 
-    fn request() -> http::Request<Vec<u8>> {
+    fn request() -> ProcessRequest {
         Process::new(
             Object::new("media", "in/a.mov").unwrap(),
             params::VideoConvert::new().container(params::Container::Mp4),
@@ -225,9 +215,8 @@ mod tests {
     #[test]
     fn signs_with_v4_and_keeps_the_request() {
         let oss_signer = OssSigner::new(StaticCredentialProvider::new("LTAI-test", "secret"));
-        let mut signed = request();
-        block_on(oss_signer.sign(&mut signed)).unwrap();
-        let unsigned = request();
+        let signed = block_on(oss_signer.sign(request())).unwrap();
+        let unsigned = request().into_unsigned_http();
         assert_eq!(signed.method(), unsigned.method());
         assert_eq!(signed.uri(), unsigned.uri());
         assert_eq!(signed.body(), unsigned.body());
@@ -250,13 +239,11 @@ mod tests {
 
     #[test]
     fn presigned_urls_carry_the_signature_in_the_query() {
-        struct Probe;
-        impl Has<op::DocPreview, mode::Sync> for Probe {}
         let preview = Process::new(
             Object::new("docs", "q3 report.docx").unwrap(),
             params::DocPreview::new().export(false),
         )
-        .build_sync(&Endpoint::region("cn-hangzhou").unwrap(), &Probe)
+        .build_sync(&Endpoint::region("cn-hangzhou").unwrap(), &IMM)
         .unwrap();
         let oss_signer = OssSigner::new(StaticCredentialProvider::new("LTAI-test", "secret"));
         let url =
@@ -276,16 +263,6 @@ mod tests {
         assert!(matches!(
             block_on(oss_signer.presign(&request(), std::time::Duration::from_mins(10))),
             Err(SignError::NotGet)
-        ));
-    }
-
-    #[test]
-    fn requests_from_elsewhere_are_refused() {
-        let signer = OssSigner::new(StaticCredentialProvider::new("LTAI-test", "secret"));
-        let mut foreign = http::Request::new(Vec::new());
-        assert!(matches!(
-            block_on(signer.sign(&mut foreign)),
-            Err(SignError::NotBuilt)
         ));
     }
 }

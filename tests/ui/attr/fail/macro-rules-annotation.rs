@@ -1,7 +1,9 @@
 // The table is what the build script's scan finds in this file: only `probe_video`, written
-// literally on line 9. `probe_audio`, made by `macro_rules!`, is invisible to the scan and
+// literally. `probe_audio`, whose name a `macro_rules!` makes, is invisible to the scan and
 // does not compile, rather than being left out of the policy.
-immperm::__policies_seen![probe_video__video_info__sync__macro_rules_annotation_rs_9];
+immperm::__policies_seen! {
+    probe_video(op = "video/info");
+}
 
 use immperm::requires_imm;
 

@@ -2,11 +2,10 @@
 immperm::policies_for_tests!();
 
 use immperm::requires_imm;
-use immperm::sdk::http::Request;
-use immperm::sdk::{BuildError, Endpoint, Object, Process, params};
+use immperm::sdk::{BuildError, ProcessRequest, Endpoint, Object, Process, params};
 
 #[requires_imm(op = "video/info")]
-fn probe(endpoint: &Endpoint) -> Result<Request<Vec<u8>>, BuildError> {
+fn probe(endpoint: &Endpoint) -> Result<ProcessRequest, BuildError> {
     Process::new(Object::new("media", "in/a.mov")?, params::VideoInfo).build_async(endpoint, &IMM)
 }
 

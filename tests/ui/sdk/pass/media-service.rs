@@ -4,11 +4,10 @@
 immperm::policies_for_tests!();
 
 use immperm::requires_imm;
-use immperm::sdk::http::Request;
-use immperm::sdk::{BuildError, Endpoint, Object, Process, Topic, params};
+use immperm::sdk::{BuildError, ProcessRequest, Endpoint, Object, Process, Topic, params};
 
 #[requires_imm(op = "video/snapshots", async, saveas = "media/thumbs/", notify = "media-jobs")]
-fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, BuildError> {
+fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<ProcessRequest, BuildError> {
     Process::new(
         Object::new("media", video)?,
         params::VideoSnapshots::new().start_ms(0).count(3).interval_ms(1_000),
@@ -19,18 +18,18 @@ fn thumbnails(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, Buil
 }
 
 #[requires_imm(op = "video/info")]
-fn probe(endpoint: &Endpoint, video: &str) -> Result<Request<Vec<u8>>, BuildError> {
+fn probe(endpoint: &Endpoint, video: &str) -> Result<ProcessRequest, BuildError> {
     Process::new(Object::new("media", video)?, params::VideoInfo).build_sync(endpoint, &IMM)
 }
 
 #[requires_imm(op = "doc/preview")]
-fn preview(endpoint: &Endpoint, doc: &str) -> Result<Request<Vec<u8>>, BuildError> {
+fn preview(endpoint: &Endpoint, doc: &str) -> Result<ProcessRequest, BuildError> {
     Process::new(Object::new("media", doc)?, params::DocPreview::new().export(false))
         .build_sync(endpoint, &IMM)
 }
 
 #[requires_imm(op = "doc/convert", async, saveas = "media/pages/")]
-fn pages(endpoint: &Endpoint, doc: &str) -> Result<Request<Vec<u8>>, BuildError> {
+fn pages(endpoint: &Endpoint, doc: &str) -> Result<ProcessRequest, BuildError> {
     Process::new(Object::new("media", doc)?, params::DocConvert::to(params::DocTarget::Png))
         .save_as(Object::new("media", "pages/{index}.png")?)
         .build_async(endpoint, &IMM)
@@ -42,7 +41,7 @@ fn pages(endpoint: &Endpoint, doc: &str) -> Result<Request<Vec<u8>>, BuildError>
 fn probe_then_transcode(
     endpoint: &Endpoint,
     video: &str,
-) -> Result<[Request<Vec<u8>>; 2], BuildError> {
+) -> Result<[ProcessRequest; 2], BuildError> {
     let probe = Process::new(Object::new("media", video)?, params::VideoInfo)
         .build_sync(endpoint, &IMM)?;
     let transcode = Process::new(

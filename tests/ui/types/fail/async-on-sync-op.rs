@@ -1,6 +1,6 @@
 // `video/info` only runs through `x-oss-process`.
-use immperm_build::{Requirement, mode, op};
+use immperm_build::{mode, op, requirement};
 
 fn main() {
-    let _ = immperm_build::requirement::of::<op::VideoInfo, mode::Async>();
+    let _ = requirement::of::<op::VideoInfo, mode::Async>();
 }

@@ -1,6 +1,6 @@
 // `video/snapshots` only runs through `x-oss-async-process`.
-use immperm_build::{Requirement, mode, op};
+use immperm_build::{mode, op, requirement};
 
 fn main() {
-    let _ = immperm_build::requirement::of::<op::VideoSnapshots, mode::Sync>();
+    let _ = requirement::of::<op::VideoSnapshots, mode::Sync>();
 }

@@ -1,18 +1,18 @@
 // The caller policy of compile-time checked requirements, through the builder and the
 // generator.
 use immperm_build::generate::{self, CallerPolicy};
-use immperm_build::{Requirement, SaveTarget, Scope, mode, op};
+use immperm_build::{SaveTarget, Scope, mode, op, requirement};
 
 fn main() {
     let scope = Scope {
         buckets: vec!["media".to_owned()],
         ..Scope::default()
     };
-    let snapshots = immperm_build::requirement::of::<op::VideoSnapshots, mode::Async>()
+    let snapshots = requirement::of::<op::VideoSnapshots, mode::Async>()
         .saveas(SaveTarget::parse("media/thumbs/").unwrap())
         .unwrap();
-    let info = immperm_build::requirement::of::<op::VideoInfo, mode::Sync>();
-    let compress = immperm_build::requirement::of::<op::PointcloudCompress, mode::Sync>();
+    let info = requirement::of::<op::VideoInfo, mode::Sync>();
+    let compress = requirement::of::<op::PointcloudCompress, mode::Sync>();
     let policy: CallerPolicy = CallerPolicy::builder()
         .require(snapshots.clone())
         .requirements([info.clone(), compress.clone()])
