@@ -1,0 +1,47 @@
+//! Alibaba Cloud OpenAPI requests in the RPC style RAM (`2015-05-01`) and IMM (`2020-09-30`)
+//! use, signed with Alibaba Cloud's V3 signature `ACS3-HMAC-SHA256`.
+//!
+//! - [`RpcRequest`] builds the call into an [`http::Request`]: endpoint, action, version, and
+//!   parameters in the query or a form body, objects as JSON, as the official SDKs send them.
+//! - [`sign`] signs it: a pure function of the request, the [`Credentials`], the
+//!   [`Timestamp`] and the [`Nonce`]; [`CanonicalRequest`] is the value it hashes.
+//!
+//! No HTTP client is included: send the request with any.
+//!
+//! ```
+//! use immperm_openapi::{Credentials, Endpoint, Nonce, RAM_VERSION, RpcRequest, Timestamp};
+//!
+//! let request = RpcRequest::new(Endpoint::ram(), "GetPolicy", RAM_VERSION)
+//!     .query("PolicyName", "media-app")
+//!     .query("PolicyType", "Custom")
+//!     .build()?;
+//! let credentials = Credentials::new("LTAI5tExample", "example-secret");
+//! let date: Timestamp = "2026-12-04T03:04:05Z".parse()?;
+//! let signed = immperm_openapi::sign(request, &credentials, date, &Nonce::new("3f1c9a")?)?;
+//!
+//! assert_eq!(signed.uri(), "https://ram.aliyuncs.com/?PolicyName=media-app&PolicyType=Custom");
+//! assert_eq!(signed.headers()["x-acs-date"], "2026-12-04T03:04:05Z");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! In an application, [`sign_now`] signs at the current time with a random nonce.
+
+mod canonical;
+pub mod credentials;
+mod encode;
+mod request;
+mod sign;
+mod time;
+
+pub use canonical::CanonicalRequest;
+pub use credentials::Credentials;
+pub use http;
+pub use request::{
+    BuildError, Endpoint, EndpointError, IMM_VERSION, RAM_VERSION, RpcRequest, USER_AGENT,
+};
+pub use sign::{
+    ALGORITHM, Nonce, NonceError, SignError, X_ACS_ACCESSKEY_ID, X_ACS_ACTION,
+    X_ACS_CONTENT_SHA256, X_ACS_DATE, X_ACS_SECURITY_TOKEN, X_ACS_SIGNATURE_NONCE, X_ACS_VERSION,
+    sign, sign_now,
+};
+pub use time::{Timestamp, TimestampError};
