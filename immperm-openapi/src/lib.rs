@@ -5,6 +5,8 @@
 //!   parameters in the query or a form body, objects as JSON, as the official SDKs send them.
 //! - [`sign`] signs it: a pure function of the request, the [`Credentials`], the
 //!   [`Timestamp`] and the [`Nonce`]; [`CanonicalRequest`] is the value it hashes.
+//! - [`credentials`] reads credentials as Alibaba Cloud's tools do: the environment, then the
+//!   aliyun CLI's profiles.
 //!
 //! No HTTP client is included: send the request with any.
 //!
@@ -24,7 +26,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! In an application, [`sign_now`] signs at the current time with a random nonce.
+//! In an application, [`credentials::load`] finds the credentials and [`sign_now`] signs at
+//! the current time with a random nonce.
 
 mod canonical;
 pub mod credentials;
@@ -34,7 +37,7 @@ mod sign;
 mod time;
 
 pub use canonical::CanonicalRequest;
-pub use credentials::Credentials;
+pub use credentials::{Credentials, CredentialsError};
 pub use http;
 pub use request::{
     BuildError, Endpoint, EndpointError, IMM_VERSION, RAM_VERSION, RpcRequest, USER_AGENT,
