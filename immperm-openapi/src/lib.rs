@@ -5,6 +5,8 @@
 //!   parameters in the query or a form body, objects as JSON, as the official SDKs send them.
 //! - [`sign`] signs it: a pure function of the request, the [`Credentials`], the
 //!   [`Timestamp`] and the [`Nonce`]; [`CanonicalRequest`] is the value it hashes.
+//! - [`read_json`] and [`read`] read the answer; an error answer becomes an [`ApiError`]
+//!   that says whether to back off ([`ApiError::is_throttling`]).
 //! - [`credentials`] reads credentials as Alibaba Cloud's tools do: the environment, then the
 //!   aliyun CLI's profiles.
 //!
@@ -33,6 +35,7 @@ mod canonical;
 pub mod credentials;
 mod encode;
 mod request;
+mod response;
 mod sign;
 mod time;
 
@@ -42,6 +45,7 @@ pub use http;
 pub use request::{
     BuildError, Endpoint, EndpointError, IMM_VERSION, RAM_VERSION, RpcRequest, USER_AGENT,
 };
+pub use response::{ApiError, ResponseError, X_ACS_RETRY_AFTER, read, read_json};
 pub use sign::{
     ALGORITHM, Nonce, NonceError, SignError, X_ACS_ACCESSKEY_ID, X_ACS_ACTION,
     X_ACS_CONTENT_SHA256, X_ACS_DATE, X_ACS_SECURITY_TOKEN, X_ACS_SIGNATURE_NONCE, X_ACS_VERSION,
