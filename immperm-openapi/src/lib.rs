@@ -9,6 +9,7 @@
 //!   that says whether to back off ([`ApiError::is_throttling`]).
 //! - [`credentials`] reads credentials as Alibaba Cloud's tools do: the environment, then the
 //!   aliyun CLI's profiles.
+//! - [`verify`] checks a received request's signature, for test servers.
 //!
 //! No HTTP client is included: send the request with any.
 //!
@@ -25,6 +26,8 @@
 //!
 //! assert_eq!(signed.uri(), "https://ram.aliyuncs.com/?PolicyName=media-app&PolicyType=Custom");
 //! assert_eq!(signed.headers()["x-acs-date"], "2026-12-04T03:04:05Z");
+//! let verified = immperm_openapi::verify(&signed, "example-secret")?;
+//! assert_eq!(verified.action, "GetPolicy");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -38,6 +41,7 @@ mod request;
 mod response;
 mod sign;
 mod time;
+mod verify;
 
 pub use canonical::CanonicalRequest;
 pub use credentials::{Credentials, CredentialsError};
@@ -52,3 +56,4 @@ pub use sign::{
     sign, sign_now,
 };
 pub use time::{Timestamp, TimestampError};
+pub use verify::{Verified, VerifyError, verify};

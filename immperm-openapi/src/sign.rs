@@ -195,7 +195,7 @@ fn set(request: &mut Request<impl Sized>, name: &'static str, value: HeaderValue
 }
 
 /// HMAC-SHA256 of `message` under `key`.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
+pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
     // RFC 2104's key preparation, done here so that the constructor is the infallible one: a
     // key longer than SHA-256's 64-byte block is replaced by its digest, then zero-padded.
     // `new_from_slice` does the same but returns a `Result` that cannot fail.
