@@ -11,7 +11,10 @@
 //!   aliyun CLI's profiles.
 //! - [`verify`] checks a received request's signature, for test servers.
 //!
-//! No HTTP client is included: send the request with any.
+//! The requests agree byte for byte with the official Python SDK's (`alibabacloud-tea-openapi`
+//! with `alibabacloud-ram20150501` and `alibabacloud-imm20200930`): the workspace's
+//! `tests/tests/openapi_agreement.rs` compares them. No HTTP client is included: send the
+//! request with any.
 //!
 //! ```
 //! use immperm_openapi::{Credentials, Endpoint, Nonce, RAM_VERSION, RpcRequest, Timestamp};
