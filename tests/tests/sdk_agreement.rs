@@ -5,7 +5,8 @@
 //! by both, and must read the same; a request signed with reqsign must carry the signature the
 //! official signer computes. Signatures and dates of the recorded requests are not compared.
 //!
-//! The test fails, never skips, when Python or the pinned package is missing.
+//! The Python environment is made on first use (`immperm_tests::python_sdk`); the test fails,
+//! never skips, when it cannot be.
 #![expect(
     clippy::unwrap_used,
     clippy::panic,
@@ -15,9 +16,7 @@
 
 immperm::policies_for_tests!();
 
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use immperm::requires_imm;
 use immperm::sdk::http::{Request, Response};
@@ -233,34 +232,13 @@ fn cases() -> Vec<Case> {
 
 /// Runs the official SDK on `cases` and returns its records.
 fn record(cases: &Value) -> Value {
-    let script =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/sdk-agreement/record.py");
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| {
-            panic!(
-                "cannot run `{python}` ({error}); the agreement test needs Python 3 with \
-                 `python3 -m pip install -r scripts/sdk-agreement/requirements.txt`"
-            )
-        });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(cases.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "the official SDK harness failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let output = immperm_tests::python_sdk::run_script(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        "record.py",
+        cases.to_string().as_bytes(),
+    )
+    .unwrap_or_else(|reason| panic!("the official OSS SDK could not be run: {reason}"));
+    serde_json::from_slice(&output).unwrap()
 }
 
 fn response(case: &Case) -> Response<Vec<u8>> {
