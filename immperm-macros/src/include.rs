@@ -34,16 +34,11 @@ pub(crate) const STAND_IN: &str = "#[doc(hidden)] #[allow(dead_code)] pub mod im
 
 /// `include_policies!()` with `out_dir` as cargo set it (`None`: no build script).
 pub(crate) fn include_policies(
-    input: TokenStream,
+    input: &TokenStream,
     out_dir: Option<OsString>,
     lex: impl Fn(&str) -> Option<TokenStream>,
 ) -> TokenStream {
-    let problem = if !input.is_empty() {
-        Some(
-            "`include_policies!` takes no arguments: write `immperm::include_policies!();`"
-                .to_owned(),
-        )
-    } else {
+    let problem = if input.is_empty() {
         match out_dir.map(PathBuf::from) {
             None => Some(
                 "this package has no build script, so nothing derived its policies: add `build.rs` \
@@ -58,6 +53,11 @@ pub(crate) fn include_policies(
             ),
             Some(_) => None,
         }
+    } else {
+        Some(
+            "`include_policies!` takes no arguments: write `immperm::include_policies!();`"
+                .to_owned(),
+        )
     };
     match problem {
         None => quote! {
@@ -92,51 +92,6 @@ pub(crate) fn missing_include_in(text: &str, key: &str) -> Option<MissingInclude
             root: root.to_owned(),
         })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lex(source: &str) -> Option<TokenStream> {
-        source.parse().ok()
-    }
-
-    #[test]
-    fn a_package_without_build_script_gets_one_error_and_the_stand_in() {
-        let out = include_policies(TokenStream::new(), None, lex).to_string();
-        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
-        assert!(out.contains("has no build script"), "{out}");
-        assert!(out.contains("pub mod immperm_policies"), "{out}");
-    }
-
-    #[test]
-    fn a_build_script_without_the_export_is_named() {
-        let dir = std::env::temp_dir().join(format!("immperm-include-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let out = include_policies(TokenStream::new(), Some(dir.clone().into_os_string()), lex)
-            .to_string();
-        assert!(out.contains("does not run immperm's export"), "{out}");
-        let _ = std::fs::write(dir.join(TABLE_FILE), "");
-        let out = include_policies(TokenStream::new(), Some(dir.clone().into_os_string()), lex)
-            .to_string();
-        assert!(out.contains("include !"), "{out}");
-        assert!(!out.contains("compile_error"), "{out}");
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn the_reporting_key_is_found_among_its_targets_keys() {
-        let text = "src/main.rs\tb__1\ta__0 b__1\nsrc/bin/x.rs\tc__2\tc__2\n";
-        let a = missing_include_in(text, "a__0");
-        assert!(
-            a.as_ref()
-                .is_some_and(|m| !m.reports && m.root == "src/main.rs")
-        );
-        assert!(missing_include_in(text, "b__1").is_some_and(|m| m.reports));
-        assert!(missing_include_in(text, "c__2").is_some_and(|m| m.root == "src/bin/x.rs"));
-        assert!(missing_include_in(text, "d__3").is_none());
-    }
 }
 
 /// `immperm::__policies_seen! { probe(op = "video/info"); both(op = "a") (op = "b"); }`:
@@ -203,4 +158,49 @@ pub(crate) fn policies_seen(
          pub(crate) use __immperm_doc as doc; }",
     );
     lex(&text).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex(source: &str) -> Option<TokenStream> {
+        source.parse().ok()
+    }
+
+    #[test]
+    fn a_package_without_build_script_gets_one_error_and_the_stand_in() {
+        let out = include_policies(&TokenStream::new(), None, lex).to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("has no build script"), "{out}");
+        assert!(out.contains("pub mod immperm_policies"), "{out}");
+    }
+
+    #[test]
+    fn a_build_script_without_the_export_is_named() {
+        let dir = std::env::temp_dir().join(format!("immperm-include-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let out = include_policies(&TokenStream::new(), Some(dir.clone().into_os_string()), lex)
+            .to_string();
+        assert!(out.contains("does not run immperm's export"), "{out}");
+        let _ = std::fs::write(dir.join(TABLE_FILE), "");
+        let out = include_policies(&TokenStream::new(), Some(dir.clone().into_os_string()), lex)
+            .to_string();
+        assert!(out.contains("include !"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_reporting_key_is_found_among_its_targets_keys() {
+        let text = "src/main.rs\tb__1\ta__0 b__1\nsrc/bin/x.rs\tc__2\tc__2\n";
+        let a = missing_include_in(text, "a__0");
+        assert!(
+            a.as_ref()
+                .is_some_and(|m| !m.reports && m.root == "src/main.rs")
+        );
+        assert!(missing_include_in(text, "b__1").is_some_and(|m| m.reports));
+        assert!(missing_include_in(text, "c__2").is_some_and(|m| m.root == "src/bin/x.rs"));
+        assert!(missing_include_in(text, "d__3").is_none());
+    }
 }

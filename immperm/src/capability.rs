@@ -125,14 +125,13 @@ impl Declared {
             }
         }
         match (topic, self.topic) {
-            (None, _) => {}
             (Some(topic), None) => problems.push(format!(
                 "it notifies SMQ topic `{topic}`, but the declaration names no topic"
             )),
             (Some(topic), Some(declared)) if topic != declared => problems.push(format!(
                 "it notifies SMQ topic `{topic}`, but the declaration names `{declared}`"
             )),
-            (Some(_), Some(_)) => {}
+            (None | Some(_), _) => {}
         }
         problems
     }

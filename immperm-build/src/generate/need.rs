@@ -22,7 +22,7 @@ pub struct Need {
     pub principal: Principal,
     /// The RAM action, as written in policies (`oss:GetObject`). Never a wildcard, except in
     /// the batch/trigger role's reference content
-    /// ([`catalog::BATCH_TRIGGER_ROLE_ACTIONS`]).
+    /// ([`crate::catalog::BATCH_TRIGGER_ROLE_ACTIONS`]).
     pub action: String,
     /// The resource ARN (`acs:oss:*:*:media/*`) or `*`.
     pub resource: String,
