@@ -102,5 +102,8 @@ pub use immperm::{mode, op};
 /// The catalog of IMM operations invoked through OSS: actions, modes, evidence.
 pub use immperm_catalog as catalog;
 
-pub use export::{Analysis, AnalysisOptions, BuildError, CHECK_VAR, LOCK_FILE, RUST_FILE, export};
+pub use export::{
+    Analysis, AnalysisOptions, BuildError, CHECK_VAR, Found, LOCK_FILE, Provenance, RUST_FILE,
+    Unresolved, export,
+};
 pub use requirement::{Requirement, RequirementError, Runners, SaveTarget, Scope};

@@ -77,8 +77,8 @@ pub(super) fn rust_file(analysis: &Analysis) -> String {
                 &p.file,
                 p.line,
                 &p.function,
-                &found.operation,
-                found.mode == crate::catalog::Mode::Async,
+                found.requirement.operation().name,
+                found.requirement.mode() == crate::catalog::Mode::Async,
             )
         })
         .collect();
