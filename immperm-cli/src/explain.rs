@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 
 use immperm_build::Analysis;
+use immperm_build::Found;
 use immperm_build::audit::{self, Collateral};
 use immperm_build::catalog;
 use immperm_build::generate::{Principal, ServiceRolePolicy};
-use immperm_build::scan::{Found, Saveas};
 use serde::Serialize;
 
 use crate::cli::{ExplainArgs, ReportFormat};
@@ -48,16 +48,18 @@ impl Site {
             column: p.column,
             module_path: p.module_path.clone(),
             function: p.function.clone(),
-            operation: found.operation.clone(),
-            mode: found.mode.as_str(),
-            saveas: found.saveas.as_ref().map(|s| match s {
-                Saveas::SourceBucket => "source".to_owned(),
-                Saveas::Target(target) => target.clone(),
+            operation: found.requirement.operation().name.to_owned(),
+            mode: found.requirement.mode().as_str(),
+            saveas: found.requirement.saveas_written().map(|target| {
+                target.bucket().map_or_else(
+                    || "source".to_owned(),
+                    |bucket| format!("{bucket}/{}", target.prefix()),
+                )
             }),
-            notify: found.notify.clone(),
-            bucket: found.bucket.clone(),
-            batch: found.batch,
-            trigger: found.trigger,
+            notify: found.requirement.notify_topic().map(str::to_owned),
+            bucket: found.requirement.source_bucket().map(str::to_owned),
+            batch: found.requirement.runners().batch,
+            trigger: found.requirement.runners().trigger,
             cfg: found.cfg.clone(),
         }
     }

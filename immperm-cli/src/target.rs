@@ -165,15 +165,6 @@ fn build_error(dir: &Path, error: &BuildError) -> String {
             located_error.file = located(dir, &scan.file);
             located_error.to_string()
         }
-        BuildError::Annotations(errors) => errors
-            .iter()
-            .map(|e| {
-                let mut e = e.clone();
-                e.provenance.file = located(dir, &e.provenance.file);
-                e.to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
         other => other.to_string(),
     }
 }

@@ -3,7 +3,7 @@
 //! scripts and their dependencies compile at opt-level 0, so that is the speed users get.
 //!
 //! ```text
-//! scan-bench <crate-dir> [--runs N] [--threads T] [--only scan|first|rerun|floor]
+//! scan-bench <crate-dir> [--runs N] [--only scan|first|rerun|floor]
 //! ```
 //!
 //! `--only` runs just the cold scan, the first build, a re-run with nothing edited or the
@@ -11,18 +11,16 @@
 //! --runs 200 --only scan`).
 //!
 //! Prints the median of `N` runs (default 7) of: the cold scan (no cache), the read floor
-//! (every file the scan reads, read with the same number of threads), a first build (the
+//! (every file the scan reads, read in turn), a first build (the
 //! cold scan with an empty cache directory, which it fills, as a build script's first run
 //! does), and a re-run with the cache after editing one file (an annotated one when there
-//! are any). On a corpus without annotations (`gen-corpus --annotated-files 0`) these are
-//! the costs of files the scan skips, with those of the few files that declare modules;
-//! `scripts/skipped-cost` takes the cost of the skipped files apart.
+//! are any), whose result must be the cold scan's.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use immperm_build::scan::{self, CfgSet, Scan, ScanOptions};
+use immperm_build::scan::{self, CfgSet, Scan, ScanOptions, Target, TargetKind};
 
 fn main() -> ExitCode {
     match run() {
@@ -34,11 +32,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// The command line: the crate directory, runs, threads and `--only`.
+/// The command line: the crate directory, runs and `--only`.
 struct Args {
     dir: PathBuf,
     runs: usize,
-    threads: usize,
     only: Option<String>,
 }
 
@@ -46,7 +43,6 @@ fn args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let mut dir = None;
     let mut runs = 7;
-    let mut threads = 2;
     let mut only = None;
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<usize, String> {
@@ -56,7 +52,6 @@ fn args() -> Result<Args, String> {
         };
         match arg.as_str() {
             "--runs" => runs = number(&arg)?.max(1),
-            "--threads" => threads = number(&arg)?.max(1),
             "--only" => match args.next().as_deref() {
                 Some(part @ ("scan" | "first" | "rerun" | "floor")) => {
                     only = Some(part.to_owned());
@@ -67,36 +62,34 @@ fn args() -> Result<Args, String> {
             path => dir = Some(PathBuf::from(path)),
         }
     }
-    let dir = dir.ok_or(
-        "usage: scan-bench <crate-dir> [--runs N] [--threads T] [--only scan|first|rerun|floor]",
-    )?;
-    Ok(Args {
-        dir,
-        runs,
-        threads,
-        only,
-    })
+    let dir =
+        dir.ok_or("usage: scan-bench <crate-dir> [--runs N] [--only scan|first|rerun|floor]")?;
+    Ok(Args { dir, runs, only })
 }
 
 fn run() -> Result<(), String> {
-    let Args {
-        dir,
-        runs,
-        threads,
-        only,
-    } = args()?;
+    let Args { dir, runs, only } = args()?;
     let cfg = CfgSet::new()
         .with_name("unix")
         .with_name("debug_assertions")
         .with_value("target_os", "linux")
         .with_value("target_family", "unix");
-    let options = ScanOptions::new(&dir).cfg(cfg).threads(threads);
+    let options = ScanOptions {
+        package_dir: dir.clone(),
+        targets: vec![Target {
+            name: "corpus".to_owned(),
+            kind: TargetKind::Lib,
+            root: "src/lib.rs".into(),
+        }],
+        cfg,
+        cache_dir: None,
+    };
     let cache_dir = std::env::temp_dir().join(format!("immperm-scan-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&cache_dir);
 
-    let reference = scan::scan_crate(&options).map_err(|e| e.to_string())?;
+    let reference = scan::scan(&options).map_err(|e| e.to_string())?;
     if let Some(part) = only {
-        return repeat(&part, &options, &reference.files_read, runs, threads);
+        return repeat(&part, &options, &reference.files_read, runs);
     }
     let bytes: u64 = reference
         .files_read
@@ -104,15 +97,14 @@ fn run() -> Result<(), String> {
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
+    let attributes = reference.functions.iter().flat_map(|f| &f.attributes);
+    let compiled = attributes.clone().filter(|a| a.compiled).count();
     println!(
-        "corpus: {} files ({:.1} MB), {} annotations found, {} excluded; parsed {}, token-scanned {}, read only {}",
+        "corpus: {} files ({:.1} MB), {} annotations compiled, {} not",
         reference.files_read.len(),
         mb(bytes),
-        reference.found.len(),
-        reference.excluded.len(),
-        reference.stats.parsed,
-        reference.stats.token_scanned,
-        reference.stats.read,
+        compiled,
+        attributes.count() - compiled,
     );
 
     let mut cold = Vec::new();
@@ -121,15 +113,15 @@ fn run() -> Result<(), String> {
     let (mut cold_cpu, mut floor_cpu) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..runs {
         let before = cpu_time();
-        floor.push(time(|| read_all(&reference.files_read, threads)));
+        floor.push(time(|| read_all(&reference.files_read)));
         let between = cpu_time();
-        cold.push(time(|| scan::scan_crate(&options).map(|_| ())));
+        cold.push(time(|| scan::scan(&options).map(|_| ())));
         floor_cpu += between.saturating_sub(before);
         cold_cpu += cpu_time().saturating_sub(between);
         // A build script's first run: an empty cache, written at the end.
         let _ = std::fs::remove_dir_all(&cache_dir);
-        let first_options = options.clone().cache_dir(&cache_dir);
-        first.push(time(|| scan::scan_crate(&first_options).map(|_| ())));
+        let first_options = with_cache(&options, &cache_dir);
+        first.push(time(|| scan::scan(&first_options).map(|_| ())));
     }
     let _ = std::fs::remove_dir_all(&cache_dir);
     let cold = median(cold)?;
@@ -139,22 +131,20 @@ fn run() -> Result<(), String> {
 
     // Re-run after editing one file, with the cache: an annotated file when there are
     // any, otherwise the middle one of those read.
-    let edited = match reference.found.get(reference.found.len() / 2) {
-        Some(found) => Some((dir.join(&found.provenance.file), true)),
+    let edited = match reference.functions.get(reference.functions.len() / 2) {
+        Some(function) => Some(dir.join(&function.file)),
         None => reference
             .files_read
             .get(reference.files_read.len() / 2)
-            .map(|file| (file.clone(), false)),
+            .cloned(),
     };
     let rerun = match edited {
-        Some((edited, annotated)) => Some(rerun_after_edit(
-            &options, &cache_dir, &edited, annotated, runs,
-        )?),
+        Some(edited) => Some(rerun_after_edit(&options, &cache_dir, &edited, runs)?),
         None => None,
     };
     let _ = std::fs::remove_dir_all(&cache_dir);
 
-    println!("threads: {threads}, runs: {runs} (medians)");
+    println!("runs: {runs} (medians)");
     println!("load average: {}", load_average());
     println!(
         "cold scan:        {:>8.1} ms wall, {:>8.1} ms CPU",
@@ -185,49 +175,58 @@ fn run() -> Result<(), String> {
 
 /// Runs only the cold scan, the first build, a re-run with nothing edited or the floor,
 /// `runs` times: for profilers.
-fn repeat(
-    part: &str,
-    options: &ScanOptions,
-    files: &[PathBuf],
-    runs: usize,
-    threads: usize,
-) -> Result<(), String> {
+fn repeat(part: &str, options: &ScanOptions, files: &[PathBuf], runs: usize) -> Result<(), String> {
     let cache_dir = std::env::temp_dir().join(format!("immperm-scan-bench-{}", std::process::id()));
     for _ in 0..runs {
         match part {
-            "scan" => scan::scan_crate(options)
-                .map(drop)
-                .map_err(|e| e.to_string())?,
+            "scan" => scan::scan(options).map(drop).map_err(|e| e.to_string())?,
             "first" => {
                 let _ = std::fs::remove_dir_all(&cache_dir);
-                let first = options.clone().cache_dir(&cache_dir);
-                scan::scan_crate(&first)
-                    .map(drop)
-                    .map_err(|e| e.to_string())?;
+                let first = with_cache(options, &cache_dir);
+                scan::scan(&first).map(drop).map_err(|e| e.to_string())?;
             }
             // With the cache of the previous run (the first run fills it): nothing edited.
-            "rerun" => scan::scan_crate(&options.clone().cache_dir(&cache_dir))
+            "rerun" => scan::scan(&with_cache(options, &cache_dir))
                 .map(drop)
                 .map_err(|e| e.to_string())?,
-            _ => read_all(files, threads).map_err(|e| e.to_string())?,
+            _ => read_all(files).map_err(|e| e.to_string())?,
         }
     }
     let _ = std::fs::remove_dir_all(&cache_dir);
     Ok(())
 }
 
+fn with_cache(options: &ScanOptions, cache_dir: &Path) -> ScanOptions {
+    ScanOptions {
+        cache_dir: Some(cache_dir.to_path_buf()),
+        ..options.clone()
+    }
+}
+
+/// What a scan found, as text: to compare a re-run with the cold scan of the same sources.
+fn listing(scan: &Scan) -> Vec<String> {
+    let functions = scan.functions.iter().flat_map(|f| {
+        f.attributes.iter().map(move |a| {
+            format!(
+                "{}:{}:{} {}::{} {} {} {:?}",
+                f.file, a.line, a.column, f.module_path, f.name, a.args, a.compiled, a.cfg
+            )
+        })
+    });
+    let files = scan.files_read.iter().map(|f| f.display().to_string());
+    functions.chain(files).collect()
+}
+
 /// Scans with the cache, then times re-runs after editing `edited` (one run per edit), each
-/// of which must take every other file from the cache (and parse the edited one when it is
-/// `annotated`): the median wall time and the mean CPU time.
+/// of which must find what a cold scan finds: the median wall time and the mean CPU time.
 fn rerun_after_edit(
     options: &ScanOptions,
     cache_dir: &Path,
     edited: &Path,
-    annotated: bool,
     runs: usize,
 ) -> Result<(Duration, Duration), String> {
-    let cached = options.clone().cache_dir(cache_dir);
-    scan::scan_crate(&cached).map_err(|e| e.to_string())?;
+    let cached = with_cache(options, cache_dir);
+    scan::scan(&cached).map_err(|e| e.to_string())?;
     let original = std::fs::read_to_string(edited).map_err(|e| e.to_string())?;
     let mut rerun = Vec::new();
     let mut cpu = Duration::ZERO;
@@ -237,14 +236,13 @@ fn rerun_after_edit(
         let mut last: Option<Scan> = None;
         let before = cpu_time();
         rerun.push(time(|| {
-            last = Some(scan::scan_crate(&cached)?);
+            last = Some(scan::scan(&cached)?);
             Ok::<(), scan::ScanError>(())
         }));
         cpu += cpu_time().saturating_sub(before);
-        if last.is_none_or(|s| {
-            s.stats.cached + 1 != s.files_read.len() || (annotated && s.stats.parsed != 1)
-        }) {
-            return Err("the re-run did not read again exactly the edited file".to_owned());
+        let cold = scan::scan(options).map_err(|e| e.to_string())?;
+        if last.is_none_or(|last| listing(&last) != listing(&cold)) {
+            return Err("the re-run found something else than the cold scan".to_owned());
         }
     }
     std::fs::write(edited, original).map_err(|e| e.to_string())?;
@@ -309,26 +307,9 @@ fn median(mut times: Vec<Result<Duration, String>>) -> Result<Duration, String> 
         .ok_or_else(|| "no runs".to_owned())
 }
 
-/// Applies `f` to every file, split over `threads` threads.
-fn each_file(
-    files: &[PathBuf],
-    threads: usize,
-    f: impl Fn(&Path) -> std::io::Result<()> + Sync,
-) -> std::io::Result<()> {
-    let chunk = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().try_for_each(|file| f(file))))
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("panicked")))
-        })
-    })
-}
-
 /// The floor: read every file.
-fn read_all(files: &[PathBuf], threads: usize) -> std::io::Result<()> {
-    each_file(files, threads, |file| std::fs::read(file).map(drop))
+fn read_all(files: &[PathBuf]) -> std::io::Result<()> {
+    files
+        .iter()
+        .try_for_each(|file| std::fs::read(file).map(drop))
 }

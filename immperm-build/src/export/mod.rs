@@ -33,11 +33,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::audit::{self, DeployedPolicy};
+use crate::catalog::grammar;
 use crate::config::{Config, ConfigError};
 use crate::generate::{self, GenerateError, Policies, Principal};
 use crate::lock::{Lock, LockError, LockedGrant, LockedRequirement};
 use crate::requirement::Requirement;
-use crate::scan::{self, CfgSet, Found, FoundError, Saveas, ScanError, ScanOptions, Unresolved};
+use crate::scan::{self, CfgSet, ScanError, ScanOptions, Target, TargetKind};
 
 /// The name of the lock file at the crate root.
 pub const LOCK_FILE: &str = "immperm.lock";
@@ -46,6 +47,53 @@ pub const RUST_FILE: &str = "immperm.rs";
 /// Set to `1` (as CI should) to make the export fail on a stale lock file or policy
 /// directory instead of rewriting them.
 pub const CHECK_VAR: &str = "IMMPERM_CHECK";
+
+/// One `#[requires_imm(...)]` of a function with a body, and what it declares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Where it is written.
+    pub provenance: Provenance,
+    /// What it declares.
+    pub requirement: Requirement,
+    /// The cfg predicates it sits under (modules, items, `cfg_attr`), joined with `all(...)`;
+    /// `None` when nothing gates it.
+    pub cfg: Option<String>,
+}
+
+/// Where an annotation is written.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Provenance {
+    /// The file, relative to the manifest directory, with `/` separators.
+    pub file: String,
+    /// The 1-based line of the attribute.
+    pub line: usize,
+    /// The 1-based column of the attribute.
+    pub column: usize,
+    /// The module (`crate::media::thumbs`).
+    pub module_path: String,
+    /// The function (`thumbnails`), or `Type::method` for methods.
+    pub function: String,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{} `{}::{}`",
+            self.file, self.line, self.column, self.module_path, self.function
+        )
+    }
+}
+
+/// A compiled annotation whose arguments do not parse: it is in no policy, and the
+/// attribute reports it at compile time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unresolved {
+    /// Where it is written.
+    pub provenance: Provenance,
+    /// The attribute's errors.
+    pub reason: String,
+}
 
 /// How to analyze a crate.
 #[derive(Clone, Debug)]
@@ -72,9 +120,9 @@ pub struct Analysis {
     /// How many of `found` (the first ones) are the crate's own; the rest come from its path
     /// dependencies.
     pub own: usize,
-    /// The annotations under a false `#[cfg]`.
+    /// The annotations under a false `#[cfg]` (those compiled only by `cargo test` too).
     pub excluded: Vec<Found>,
-    /// Annotations whose arguments cannot be read from source.
+    /// Compiled annotations whose arguments do not parse.
     pub unresolved: Vec<Unresolved>,
     /// The requirement of each entry of `found`, index for index.
     pub requirements: Vec<Requirement>,
@@ -91,8 +139,6 @@ pub enum BuildError {
     Config(ConfigError),
     /// A source file cannot be scanned.
     Scan(ScanError),
-    /// Annotations break rules of the catalog: every one of them.
-    Annotations(Vec<FoundError>),
     /// The policies cannot be generated.
     Generate(GenerateError),
     /// Requirements leave the bucket open and `deny-wildcards` is set.
@@ -119,10 +165,6 @@ impl fmt::Display for BuildError {
         match self {
             Self::Config(error) => write!(f, "{error}"),
             Self::Scan(error) => write!(f, "{error}"),
-            Self::Annotations(errors) => {
-                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                f.write_str(&lines.join("\n"))
-            }
             Self::Generate(error) => write!(f, "{error}"),
             Self::Wildcards(functions) => write!(
                 f,
@@ -167,32 +209,35 @@ impl Analysis {
         let manifest = options.manifest_dir.join("Cargo.toml");
         let config = Config::from_manifest(&manifest).map_err(BuildError::Config)?;
         let mut scans = Vec::new();
-        let mut scan_options = ScanOptions::new(&options.manifest_dir).cfg(options.cfg.clone());
-        scan_options.cache_dir.clone_from(&options.cache_dir);
+        let own_options = scan_options(
+            &options.manifest_dir,
+            &options.cfg,
+            options.cache_dir.as_ref(),
+        )?;
         scans.push((
             String::new(),
             String::new(),
-            scan::scan_crate(&scan_options).map_err(BuildError::Scan)?,
+            scan::scan(&own_options).map_err(BuildError::Scan)?,
         ));
         let mut files_read = vec![manifest];
         for dep in deps::path_dependencies(&options.manifest_dir, &options.cfg)? {
-            let mut dep_options = ScanOptions::new(&dep.manifest_dir).cfg(dep.cfg);
-            dep_options.cache_dir = options
+            let cache_dir = options
                 .cache_dir
                 .as_ref()
                 .map(|dir| dir.join(format!("dep-{}", dep.name)));
-            let scan = scan::scan_crate(&dep_options).map_err(BuildError::Scan)?;
+            let dep_options = scan_options(&dep.manifest_dir, &dep.cfg, cache_dir.as_ref())?;
+            let scan = scan::scan(&dep_options).map_err(BuildError::Scan)?;
             files_read.push(dep.manifest_dir.join("Cargo.toml"));
             scans.push((dep.relative, dep.name.replace('-', "_"), scan));
         }
         let mut found = Vec::new();
         let mut excluded = Vec::new();
         let mut unresolved = Vec::new();
-        let own = scans.first().map_or(0, |(_, _, scan)| scan.found.len());
+        let mut own = 0;
         for (prefix, crate_name, scan) in scans {
             // A dependency's paths are relative to its own directory and its modules to its
             // own root: name both from the top crate.
-            let rebase = |p: &mut scan::Provenance| {
+            let rebase = |p: &mut Provenance| {
                 if !prefix.is_empty() {
                     p.file = format!("{prefix}/{}", p.file);
                     if let Some(rest) = p.module_path.strip_prefix("crate") {
@@ -200,28 +245,25 @@ impl Analysis {
                     }
                 }
             };
-            for mut f in scan.found {
+            let (mut crate_found, crate_excluded, crate_unresolved) = gather(scan.functions);
+            for mut f in crate_found.drain(..) {
                 rebase(&mut f.provenance);
                 found.push(f);
             }
-            for mut f in scan.excluded {
+            if prefix.is_empty() {
+                own = found.len();
+            }
+            for mut f in crate_excluded {
                 rebase(&mut f.provenance);
                 excluded.push(f);
             }
-            for mut u in scan.unresolved {
+            for mut u in crate_unresolved {
                 rebase(&mut u.provenance);
                 unresolved.push(u);
             }
             files_read.extend(scan.files_read);
         }
-        let mut errors = Vec::new();
-        let requirements: Vec<Requirement> = found
-            .iter()
-            .filter_map(|f| f.requirement().map_err(|e| errors.push(e)).ok())
-            .collect();
-        if !errors.is_empty() {
-            return Err(BuildError::Annotations(errors));
-        }
+        let requirements: Vec<Requirement> = found.iter().map(|f| f.requirement.clone()).collect();
         let policies = if requirements.is_empty() {
             None
         } else {
@@ -289,8 +331,8 @@ impl Analysis {
                     f.provenance.file,
                     f.provenance.line,
                     f.provenance.function,
-                    f.operation,
-                    f.mode.as_str()
+                    f.requirement.operation().name,
+                    f.requirement.mode().as_str()
                 )
             },
         )
@@ -305,15 +347,15 @@ impl Analysis {
             .map(|f| LockedRequirement {
                 location: location(f),
                 function: format!("{}::{}", f.provenance.module_path, f.provenance.function),
-                operation: f.operation.clone(),
-                mode: f.mode.as_str().to_owned(),
-                saveas: f.saveas.as_ref().map(|s| match s {
-                    Saveas::SourceBucket => "source".to_owned(),
-                    Saveas::Target(target) => target.clone(),
-                }),
-                notify: f.notify.clone(),
-                bucket: f.bucket.clone(),
-                runners: match (f.batch, f.trigger) {
+                operation: f.requirement.operation().name.to_owned(),
+                mode: f.requirement.mode().as_str().to_owned(),
+                saveas: saveas(&f.requirement),
+                notify: f.requirement.notify_topic().map(str::to_owned),
+                bucket: f.requirement.source_bucket().map(str::to_owned),
+                runners: match (
+                    f.requirement.runners().batch,
+                    f.requirement.runners().trigger,
+                ) {
                     (false, false) => None,
                     (true, false) => Some("batch".to_owned()),
                     (false, true) => Some("trigger".to_owned()),
@@ -525,6 +567,114 @@ impl Analysis {
         }
         entries
     }
+}
+
+/// The scan of the crate in `dir`: its library and its main binary (`src/lib.rs`,
+/// `src/main.rs`), whichever exist.
+fn scan_options(
+    dir: &Path,
+    cfg: &CfgSet,
+    cache_dir: Option<&PathBuf>,
+) -> Result<ScanOptions, BuildError> {
+    let name = dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let targets: Vec<Target> = [
+        ("src/lib.rs", TargetKind::Lib),
+        ("src/main.rs", TargetKind::Bin),
+    ]
+    .into_iter()
+    .filter(|(root, _)| dir.join(root).is_file())
+    .map(|(root, kind)| Target {
+        name: name.clone(),
+        kind,
+        root: root.into(),
+    })
+    .collect();
+    if targets.is_empty() {
+        return Err(BuildError::Scan(ScanError {
+            file: String::new(),
+            location: None,
+            message: format!(
+                "no crate root in `{}`: neither `src/lib.rs` nor `src/main.rs` exists",
+                dir.display()
+            ),
+        }));
+    }
+    Ok(ScanOptions {
+        package_dir: dir.to_path_buf(),
+        targets,
+        cfg: cfg.clone(),
+        cache_dir: cache_dir.cloned(),
+    })
+}
+
+/// The annotations of the scanned functions with a body, each read with the attribute's
+/// grammar: those the deployed build compiles, the others, and the compiled ones whose
+/// arguments do not parse (the attribute reports those at compile time). A file reached by
+/// two targets counts once.
+fn gather(functions: Vec<scan::Function>) -> (Vec<Found>, Vec<Found>, Vec<Unresolved>) {
+    let mut found = Vec::new();
+    let mut excluded = Vec::new();
+    let mut unresolved = Vec::new();
+    for function in functions.into_iter().filter(|f| f.has_body) {
+        let name = match &function.owner {
+            Some(owner) => format!("{owner}::{}", function.name),
+            None => function.name.clone(),
+        };
+        for (index, attribute) in function.attributes.into_iter().enumerate() {
+            let provenance = Provenance {
+                file: function.file.clone(),
+                line: attribute.line,
+                column: attribute.column,
+                module_path: function.module_path.clone(),
+                function: name.clone(),
+            };
+            let span = proc_macro2::Span::call_site();
+            match grammar::parse(attribute.args, span, index) {
+                Ok(requirement) => {
+                    let found_one = Found {
+                        provenance,
+                        requirement,
+                        cfg: attribute.cfg,
+                    };
+                    if attribute.compiled {
+                        found.push(found_one);
+                    } else {
+                        excluded.push(found_one);
+                    }
+                }
+                Err(errors) if attribute.compiled => unresolved.push(Unresolved {
+                    provenance,
+                    reason: errors
+                        .iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }),
+                Err(_) => {}
+            }
+        }
+    }
+    let order = |a: &Found, b: &Found| a.provenance.cmp(&b.provenance);
+    found.sort_by(order);
+    found.dedup_by(|a, b| a.provenance == b.provenance);
+    excluded.sort_by(order);
+    excluded.dedup_by(|a, b| a.provenance == b.provenance);
+    unresolved.sort_by(|a, b| a.provenance.cmp(&b.provenance));
+    unresolved.dedup();
+    (found, excluded, unresolved)
+}
+
+/// `saveas` as the lock file writes it: `source`, or `bucket/prefix`.
+fn saveas(requirement: &Requirement) -> Option<String> {
+    requirement
+        .saveas_written()
+        .map(|target| match target.bucket() {
+            None => "source".to_owned(),
+            Some(bucket) => format!("{bucket}/{}", target.prefix()),
+        })
 }
 
 /// Writes `content` to `path` unless it already holds exactly that; whether it wrote.

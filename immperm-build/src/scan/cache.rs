@@ -1,853 +1,481 @@
-//! The per-file cache: each file's [`Summary`] keyed by its path, modification time and
-//! length, stored as one file in the cache directory (the build script's `OUT_DIR`).
+//! The per-file cache: each file's [`Summary`] under its path, length and modification time,
+//! in one text file in the cache directory (the build script's `OUT_DIR`), so that a re-run
+//! tokenizes only the files that changed.
 //!
-//! One line per source file, in path order: `path`, `secs`, `nanos`, `len`, the leaf flag
-//! (`1` for a `name.rs` without a `name/` directory, see the walk), then the summary as a
-//! prefix encoding (kind, cfg list, item list), all fields separated by tabs, strings
-//! escaped. The scan threads make the lines of the files they read ([`line`]); storing joins
-//! them. Loading only finds each line's path: a line is decoded when its file is looked up,
-//! and its summary only when the file is unchanged. Build scripts run unoptimised, so the
-//! format is one the standard library's optimised byte search splits, with no
-//! general-purpose parser in the way.
+//! Build scripts run at opt-level 0, where `serde_json` takes about as long to read a cache of
+//! a large crate as the scan it saves; the format is lines of tab-separated fields instead,
+//! one block per file in path order: a header (`path`, length, modification time, how it
+//! was read, the size of the lines that follow), then one line per cfg
+//! predicate, module, function and annotation of its summary, each starting with a tab.
+//! Loading reads the headers; a block is decoded only when its file is unchanged, and
+//! written back as it was read.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs;
+use std::fs::Metadata;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
 use super::cfg::Pred;
-use super::summary::{Annotation, Args, Kind, ModDecl, Node, Summary};
+use super::items::{Annotation, FunctionDecl, ModuleDecl, Node, Summary};
 
 /// The cache file's name in the cache directory.
-const FILE_NAME: &str = "immperm-scan-cache.tsv";
+const FILE_NAME: &str = "immperm-scan.cache";
 /// The first line; changes whenever the format or the scanner's reading of sources changes.
-const FORMAT: &str = concat!("immperm-scan/", env!("CARGO_PKG_VERSION"), "/2");
+const FORMAT: &str = concat!("immperm-scan ", env!("CARGO_PKG_VERSION"), " 1");
 
-/// What identifies a file's content without reading it.
+/// What identifies a file's content without reading it: its length and its modification
+/// time, the seconds and nanoseconds in one number (exact until the year 2514).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stamp {
-    secs: u64,
-    nanos: u32,
     len: u64,
+    modified: u64,
 }
 
 impl Stamp {
-    pub(crate) fn of(metadata: &fs::Metadata) -> Option<Self> {
+    pub(crate) fn of(metadata: &Metadata) -> Option<Self> {
         let modified = metadata.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        let secs = modified.as_secs().checked_mul(1 << 30)?;
         Some(Self {
-            secs: modified.as_secs(),
-            nanos: modified.subsec_nanos(),
             len: metadata.len(),
+            modified: secs | u64::from(modified.subsec_nanos()),
         })
     }
 }
 
-/// A file's line in the cache, as looked up.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry<'a> {
-    pub(crate) stamp: Stamp,
-    /// Whether the file was read as a leaf (see the walk), which changes its summary.
-    pub(crate) leaf: bool,
-    /// The summary's fields, decoded by [`Entry::summary`].
-    summary: &'a str,
-    /// The whole line (without its newline), written back as is when the file is unchanged.
-    pub(crate) line: &'a str,
+/// How a file was read: as a leaf (no search for `mod name;` without `#[path]`), as a crate
+/// root (`include_policies!` looked for). A summary serves only the same reading.
+pub(crate) type Reading = (bool, bool);
+
+/// One file's block in the loaded cache.
+struct Block {
+    path: Range<usize>,
+    stamp: Stamp,
+    reading: Reading,
+    text: Range<usize>,
+    /// Its summary, once this run used it.
+    used: Option<Rc<Summary>>,
 }
 
-impl Entry<'_> {
-    /// The file's summary; `None` when the line is malformed.
-    pub(crate) fn summary(&self) -> Option<Summary> {
-        if self.is_read() {
-            return Some(Summary::read());
-        }
-        let mut fields = Fields(self.summary.split('\t'));
-        let summary = decode_summary(&mut fields)?;
-        fields.0.next().is_none().then_some(summary)
-    }
-
-    /// Whether the file was only read (what [`Summary::read`] encodes to).
-    pub(crate) fn is_read(&self) -> bool {
-        self.summary == READ
-    }
-}
-
-/// The fields of [`Summary::read`].
-const READ: &str = "R\t0\t0";
-
-#[derive(Debug, Default)]
 pub(crate) struct Cache {
+    dir: Option<PathBuf>,
     /// The cache file as loaded.
     text: String,
-    /// Its lines, sorted by path (UTF-8 paths only; others are not cached).
-    lines: Vec<Indexed>,
-}
-
-/// Where a line of the cache file is.
-#[derive(Debug)]
-struct Indexed {
-    path: Key,
-    /// The line, without its newline, and where its fields after the path start.
-    line: Range<usize>,
-    fields: usize,
-}
-
-/// A line's path: where the file holds it as is, or unescaped.
-#[derive(Debug)]
-enum Key {
-    At(Range<usize>),
-    Unescaped(String),
+    /// Its blocks, by path.
+    blocks: Vec<Block>,
+    /// The summary of the files that contribute nothing (most): one for all.
+    empty: Rc<Summary>,
+    /// The files this run read, by path.
+    read: BTreeMap<String, (Option<Stamp>, Reading, Rc<Summary>)>,
+    /// Files read that have no entry: not UTF-8 paths, or files that do not tokenize.
+    others: Vec<PathBuf>,
+    /// The block after the last one looked up: the files of a directory come in path order.
+    next: usize,
+    /// The predicates decoded so far, by text.
+    predicates: BTreeMap<String, Pred>,
 }
 
 impl Cache {
-    /// The cache in `dir`; empty when it is missing or of another format. Lines whose path
-    /// field is malformed are dropped (their files are read again); the rest of a line is
-    /// checked when it is looked up.
-    pub(crate) fn load(dir: &Path) -> Self {
-        let Ok(text) = fs::read_to_string(dir.join(FILE_NAME)) else {
-            return Self::default();
-        };
-        let Some(body) = text
-            .strip_prefix(FORMAT)
-            .and_then(|rest| rest.strip_prefix('\n'))
-        else {
-            return Self::default();
-        };
-        let mut lines = Vec::new();
-        let mut at = text.len() - body.len();
-        for line in body.split_inclusive('\n') {
-            let start = at;
-            at += line.len();
-            // A last line without its newline was cut short.
-            let Some(line) = line.strip_suffix('\n') else {
-                continue;
+    /// The cache in `dir`; empty when there is none, or it is of another format.
+    pub(crate) fn load(dir: Option<&Path>) -> Self {
+        let text = dir
+            .and_then(|dir| std::fs::read_to_string(dir.join(FILE_NAME)).ok())
+            .filter(|text| text.lines().next() == Some(FORMAT))
+            .unwrap_or_default();
+        // Each header says how long the lines of its summary are: loading reads headers only.
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut offset = FORMAT.len() + 1;
+        while let Some(rest) = text.get(offset..).filter(|rest| !rest.is_empty()) {
+            let Some((line, _)) = rest.split_once('\n') else {
+                break;
             };
-            let Some((path, _)) = line.split_once('\t') else {
-                continue;
+            let Some((path, stamp, reading, size)) = header(line) else {
+                blocks.clear();
+                break;
             };
-            let path_end = start + path.len();
-            let key = if path.contains('\\') {
-                match unescape(path) {
-                    Some(path) => Key::Unescaped(path),
-                    None => continue,
-                }
-            } else {
-                Key::At(start..path_end)
-            };
-            lines.push(Indexed {
-                path: key,
-                line: start..start + line.len(),
-                fields: path_end + 1,
+            let end = offset + line.len() + 1 + size;
+            blocks.push(Block {
+                path: offset..offset + path,
+                stamp,
+                reading,
+                text: offset..end,
+                used: None,
             });
+            offset = end;
         }
-        let mut cache = Self {
+        let key = |block: &Block| text.get(block.path.clone()).unwrap_or("");
+        if !blocks.is_sorted_by(|a, b| key(a) <= key(b)) {
+            blocks.sort_by(|a, b| key(a).cmp(key(b)));
+        }
+        Self {
+            dir: dir.map(Path::to_path_buf),
             text,
-            lines: Vec::new(),
-        };
-        // Written in path order: the stable sort checks that in one pass (and sorts a file
-        // that is not).
-        lines.sort_by(|a, b| cache.key(a).cmp(cache.key(b)));
-        cache.lines = lines;
-        cache
-    }
-
-    fn key<'a>(&'a self, line: &'a Indexed) -> &'a str {
-        match &line.path {
-            Key::At(range) => self.text.get(range.clone()).unwrap_or_default(),
-            Key::Unescaped(path) => path,
+            blocks,
+            empty: Rc::default(),
+            read: BTreeMap::new(),
+            others: Vec::new(),
+            next: 0,
+            predicates: BTreeMap::new(),
         }
     }
 
-    /// The summary of `path` when the cache holds it for this stamp.
-    #[cfg(test)]
-    fn get(&self, path: &str, stamp: Stamp) -> Option<Summary> {
-        self.entry(path, &mut 0)
-            .filter(|entry| entry.stamp == stamp)
-            .and_then(|entry| entry.summary())
-    }
-
-    #[cfg(test)]
-    fn entry_at(&self, path: &str) -> Option<Entry<'_>> {
-        self.entry(path, &mut 0)
-    }
-
-    /// The lines, in path order.
-    #[cfg(test)]
-    fn lines(&self) -> impl Iterator<Item = &str> {
-        self.lines
-            .iter()
-            .filter_map(|line| self.text.get(line.line.clone()))
-    }
-
-    /// How many lines the cache has.
-    pub(crate) fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// The line of `path`; `None` when there is none or its stamp and flag are malformed.
-    /// `near` is where the next line is expected, updated: files looked up in path order
-    /// (the leaves of a directory) find their line there, without a search.
-    pub(crate) fn entry(&self, path: &str, near: &mut usize) -> Option<Entry<'_>> {
-        let expected = self
-            .lines
-            .get(*near)
-            .filter(|line| self.key(line) == path)
-            .map(|_| *near);
-        let found = match expected {
-            Some(found) => found,
-            None => self
-                .lines
-                .binary_search_by(|line| self.key(line).cmp(path))
-                .ok()?,
-        };
-        *near = found + 1;
-        let indexed = self.lines.get(found)?;
-        let line = self.text.get(indexed.line.clone())?;
-        let mut fields = self.text.get(indexed.fields..indexed.line.end)?.as_bytes();
-        let stamp = Stamp {
-            secs: number(&mut fields)?,
-            nanos: u32::try_from(number(&mut fields)?).ok()?,
-            len: number(&mut fields)?,
-        };
-        let leaf = match fields {
-            [b'0', b'\t', ..] => false,
-            [b'1', b'\t', ..] => true,
-            _ => return None,
-        };
-        Some(Entry {
-            stamp,
-            leaf,
-            // After the flag and its tab: ASCII, so a character boundary.
-            summary: line.get(line.len() - fields.len() + 2..)?,
-            line,
-        })
-    }
-
-    /// Writes the cache made of `lines` (each ending with a newline, sorted by path for a
-    /// stable file) in `dir`, atomically (a temporary file renamed). The lines are what
-    /// [`line`] made, or those of loaded entries.
-    pub(crate) fn store(dir: &Path, lines: &str) -> std::io::Result<()> {
-        let mut out = String::with_capacity(FORMAT.len() + 1 + lines.len());
-        out.push_str(FORMAT);
-        out.push('\n');
-        out.push_str(lines);
-        fs::create_dir_all(dir)?;
-        let temporary = dir.join(format!("{FILE_NAME}.{}.tmp", std::process::id()));
-        fs::write(&temporary, out)?;
-        fs::rename(&temporary, dir.join(FILE_NAME))
-    }
-}
-
-/// The cache line (without its newline) of `path` read with `stamp` into `summary`;
-/// `None` for a path with a tab or newline, which is not cached. Made by the scan threads
-/// as they read, so that writing the cache is joining lines.
-pub(crate) fn line(path: &str, stamp: Stamp, leaf: bool, summary: &Summary) -> Option<String> {
-    // Two byte searches rather than one search for either character: at opt-level 0 that
-    // one is a call per character, these are the standard library's optimised search.
-    let bytes = path.as_bytes();
-    if bytes.contains(&b'\t') || bytes.contains(&b'\n') {
-        return None;
-    }
-    let Stamp { secs, nanos, len } = stamp;
-    let mut out = String::with_capacity(path.len() + 48);
-    if bytes.contains(&b'\\') {
-        push_escaped(&mut out, path);
-    } else {
-        out.push_str(path);
-    }
-    let _ = write!(out, "\t{secs}\t{nanos}\t{len}\t{}", u8::from(leaf));
-    encode_summary(&mut out, summary);
-    Some(out)
-}
-
-/// Appends `\t` and `name`, an identifier (which has nothing to escape).
-fn push_identifier(out: &mut String, name: &str) {
-    out.push('\t');
-    out.push_str(name);
-}
-
-/// Appends `\t` and `text` escaped.
-fn push_field(out: &mut String, text: &str) {
-    out.push('\t');
-    push_escaped(out, text);
-}
-
-/// Appends `text` escaped (`\\`, `\t`, `\n`).
-fn push_escaped(out: &mut String, text: &str) {
-    // Three byte searches rather than one search for any of three characters: at opt-level 0
-    // that one is a call per character, these are the standard library's optimised search.
-    let bytes = text.as_bytes();
-    if bytes.contains(&b'\\') || bytes.contains(&b'\t') || bytes.contains(&b'\n') {
-        for c in text.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\t' => out.push_str("\\t"),
-                '\n' => out.push_str("\\n"),
-                c => out.push(c),
-            }
+    /// The summary of `path` read this run, or cached under the same stamp and reading.
+    pub(crate) fn get(
+        &mut self,
+        path: &Path,
+        stamp: Option<Stamp>,
+        reading: Reading,
+    ) -> Option<Rc<Summary>> {
+        let key = path.to_str()?;
+        if let Some((read_stamp, read_reading, summary)) = self.read.get(key) {
+            return (*read_reading == reading && *read_stamp == stamp).then(|| Rc::clone(summary));
         }
-    } else {
-        out.push_str(text);
-    }
-}
-
-/// The decimal number at the start of `fields` and the tab after it, which are consumed;
-/// `None` when there is none, or it has more than 19 digits (which no stamp has, and which
-/// could overflow). By hand, without checked arithmetic: the digits of a stamp, read for
-/// every file a re-run looks up, then cost a few operations each at opt-level 0.
-fn number(fields: &mut &[u8]) -> Option<u64> {
-    let mut value: u64 = 0;
-    let mut digits = 0;
-    let mut rest = *fields;
-    while let [digit @ b'0'..=b'9', tail @ ..] = rest {
-        if digits == 19 {
+        let text = self.text.as_str();
+        let path_of = |block: &Block| text.get(block.path.clone()).unwrap_or("");
+        let found = match self.blocks.get(self.next) {
+            Some(block) if path_of(block) == key => self.next,
+            _ => self.blocks.binary_search_by(|b| path_of(b).cmp(key)).ok()?,
+        };
+        self.next = found + 1;
+        let block = self.blocks.get_mut(found)?;
+        if (Some(block.stamp), block.reading) != (stamp, reading) {
             return None;
         }
-        // At most 19 digits: below 10^19, which a `u64` holds.
-        value = value * 10 + u64::from(*digit - b'0');
-        digits += 1;
-        rest = tail;
-    }
-    match rest {
-        [b'\t', tail @ ..] if digits > 0 => {
-            *fields = tail;
-            Some(value)
+        if let Some(summary) = &block.used {
+            return Some(Rc::clone(summary));
         }
-        _ => None,
+        let lines = text.get(block.text.clone())?.split_once('\n')?.1;
+        let summary = if lines.is_empty() {
+            Rc::clone(&self.empty)
+        } else {
+            Rc::new(decode(lines, &mut self.predicates)?)
+        };
+        block.used = Some(Rc::clone(&summary));
+        Some(summary)
+    }
+
+    /// Records the summary of `path` as read this run.
+    pub(crate) fn put(
+        &mut self,
+        path: &Path,
+        stamp: Option<Stamp>,
+        reading: Reading,
+        summary: Summary,
+    ) -> Rc<Summary> {
+        let summary = if summary == Summary::default() {
+            Rc::clone(&self.empty)
+        } else {
+            Rc::new(summary)
+        };
+        match path.to_str() {
+            Some(path) => {
+                let entry = (stamp, reading, Rc::clone(&summary));
+                self.read.insert(path.to_owned(), entry);
+            }
+            None => self.note(path),
+        }
+        summary
+    }
+
+    /// Records a file read that has no summary.
+    pub(crate) fn note(&mut self, path: &Path) {
+        self.others.push(path.to_path_buf());
+    }
+
+    /// Every file this run read or took from the cache, sorted (by bytes).
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        let mut used = self
+            .blocks
+            .iter()
+            .filter(|block| block.used.is_some())
+            .map(|block| self.text.get(block.path.clone()).unwrap_or(""))
+            .peekable();
+        let mut read = self.read.keys().map(String::as_str).peekable();
+        let mut files = Vec::with_capacity(self.blocks.len() + self.read.len());
+        // Both are in path order: merged.
+        while let Some(next) = match (used.peek(), read.peek()) {
+            (Some(a), Some(b)) if a == b => read.next().and(used.next()),
+            (Some(a), Some(b)) if a < b => used.next(),
+            (Some(_), None) => used.next(),
+            _ => read.next(),
+        } {
+            files.push(PathBuf::from(next));
+        }
+        if !self.others.is_empty() {
+            files.extend(self.others.iter().cloned());
+            files.sort_by(|a, b| bytes(a).cmp(bytes(b)));
+            files.dedup_by(|a, b| bytes(a) == bytes(b));
+        }
+        files
+    }
+
+    /// Writes the entries of this run's files, when they differ from the loaded ones: the
+    /// blocks used as they were, the files read encoded. A cache that cannot be written only
+    /// costs the next run its speed.
+    pub(crate) fn store(&self) {
+        let Some(dir) = &self.dir else { return };
+        let mut out = format!("{FORMAT}\n");
+        let mut read = self.read.iter().peekable();
+        let write =
+            |out: &mut String, path: &str, entry: &(Option<Stamp>, Reading, Rc<Summary>)| {
+                let (stamp, reading, summary) = entry;
+                // A path with a line break or a tab cannot be a header's field.
+                if let Some(stamp) = stamp
+                    && !path.contains('\t')
+                    && !path.contains('\n')
+                {
+                    encode(out, path, *stamp, *reading, summary);
+                }
+            };
+        for block in self.blocks.iter().filter(|block| block.used.is_some()) {
+            let path = self.text.get(block.path.clone()).unwrap_or("");
+            while let Some((file, entry)) = read.next_if(|(file, _)| file.as_str() < path) {
+                write(&mut out, file, entry);
+            }
+            // A file read again this run is written from its new reading.
+            if read.peek().is_none_or(|(file, _)| file.as_str() != path) {
+                out.push_str(self.text.get(block.text.clone()).unwrap_or(""));
+            }
+        }
+        for (file, entry) in read {
+            write(&mut out, file, entry);
+        }
+        if out != self.text {
+            let _ = std::fs::create_dir_all(dir);
+            let _ = std::fs::write(dir.join(FILE_NAME), out);
+        }
     }
 }
 
-/// What [`push_escaped`] escaped; `None` for an unknown escape.
-fn unescape(raw: &str) -> Option<String> {
-    if !raw.contains('\\') {
-        return Some(raw.to_owned());
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
+}
+
+/// The path's length, the stamp, the reading and the summary's size of a header line.
+fn header(line: &str) -> Option<(usize, Stamp, Reading, usize)> {
+    let (path, rest) = line.split_once('\t')?;
+    let (len, rest) = rest.split_once('\t')?;
+    let (modified, rest) = rest.split_once('\t')?;
+    let (reading, size) = rest.split_once('\t')?;
+    let reading = match reading {
+        "0" => (false, false),
+        "1" => (true, false),
+        "2" => (false, true),
+        _ => return None,
+    };
+    let stamp = Stamp {
+        len: len.parse().ok()?,
+        modified: modified.parse().ok()?,
+    };
+    Some((path.len(), stamp, reading, size.parse().ok()?))
+}
+
+fn encode(out: &mut String, path: &str, stamp: Stamp, reading: Reading, summary: &Summary) {
+    let reading = match reading {
+        (true, _) => 1,
+        (false, true) => 2,
+        (false, false) => 0,
+    };
+    let mut lines = String::new();
+    let out_header = out;
+    let out = &mut lines;
+    let line = |out: &mut String, fields: &[&str]| {
+        for field in fields {
+            out.push('\t');
+            out.push_str(&escape(field));
+        }
+        out.push('\n');
+    };
+    let predicates = |out: &mut String, tag: &str, cfg: &[Pred]| {
+        for predicate in cfg {
+            line(out, &[tag, &predicate.to_string()]);
+        }
+    };
+    predicates(out, "c", &summary.cfg);
+    if summary.includes_policies {
+        line(out, &["i"]);
     }
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
+    for node in &summary.nodes {
+        let parent =
+            |parent: Option<usize>| parent.map_or_else(|| "-".to_owned(), |p| p.to_string());
+        match node {
+            Node::Module(decl) => {
+                let (at, column) = (decl.line.to_string(), decl.column.to_string());
+                let inline = if decl.inline { "1" } else { "0" };
+                line(
+                    out,
+                    &["m", &parent(decl.parent), &at, &column, inline, &decl.name],
+                );
+                predicates(out, "+c", &decl.cfg);
+                for (when, path) in &decl.paths {
+                    let when: Vec<String> = when.iter().map(ToString::to_string).collect();
+                    let mut fields = vec!["+p", path.as_str()];
+                    fields.extend(when.iter().map(String::as_str));
+                    line(out, &fields);
+                }
+            }
+            Node::Function(decl) => {
+                let body = if decl.has_body { "1" } else { "0" };
+                let owner = decl.owner.as_deref().unwrap_or("");
+                line(out, &["f", &parent(decl.parent), body, &decl.name, owner]);
+                predicates(out, "+c", &decl.cfg);
+                for annotation in &decl.annotations {
+                    let (at, column) = (annotation.line.to_string(), annotation.column.to_string());
+                    let when: Vec<String> =
+                        annotation.cfg.iter().map(ToString::to_string).collect();
+                    let mut fields = vec!["+a", &at, &column, annotation.args.as_str()];
+                    fields.extend(when.iter().map(String::as_str));
+                    line(out, &fields);
+                }
+            }
+        }
+    }
+    let (len, modified, size) = (stamp.len, stamp.modified, lines.len());
+    let _ = writeln!(out_header, "{path}\t{len}\t{modified}\t{reading}\t{size}");
+    out_header.push_str(&lines);
+}
+
+/// The summary of a block's lines; `None` when a line is not one [`encode`] writes.
+fn decode(block: &str, predicates: &mut BTreeMap<String, Pred>) -> Option<Summary> {
+    let escaped = block.contains('\\');
+    let text = |field: &str| {
+        if escaped {
+            unescape(field).into_owned()
+        } else {
+            field.to_owned()
+        }
+    };
+    let mut predicate = |field: &str| {
+        if let Some(predicate) = predicates.get(field) {
+            return Some(predicate.clone());
+        }
+        let predicate = Pred::parse_text(&text(field))?;
+        predicates.insert(field.to_owned(), predicate.clone());
+        Some(predicate)
+    };
+    let mut summary = Summary::default();
+    for line in block.split_terminator('\n') {
+        let mut fields = line.strip_prefix('\t')?.split('\t');
+        let tag = fields.next()?;
+        match (tag, summary.nodes.last_mut()) {
+            ("c", _) => summary.cfg.push(predicate(fields.next()?)?),
+            ("i", _) => summary.includes_policies = true,
+            ("m", _) => {
+                let parent = parent(fields.next()?, summary.nodes.len()).ok()?;
+                let (line, column) = (number(&mut fields)?, number(&mut fields)?);
+                let inline = fields.next()? == "1";
+                summary.nodes.push(Node::Module(ModuleDecl {
+                    parent,
+                    name: text(fields.next()?),
+                    line,
+                    column,
+                    cfg: Vec::new(),
+                    paths: Vec::new(),
+                    inline,
+                }));
+            }
+            ("f", _) => {
+                let parent = parent(fields.next()?, summary.nodes.len()).ok()?;
+                let has_body = fields.next()? == "1";
+                let name = text(fields.next()?);
+                let owner = Some(text(fields.next()?)).filter(|o| !o.is_empty());
+                summary.nodes.push(Node::Function(FunctionDecl {
+                    parent,
+                    name,
+                    owner,
+                    has_body,
+                    cfg: Vec::new(),
+                    annotations: Vec::new(),
+                }));
+            }
+            (
+                "+c",
+                Some(
+                    Node::Module(ModuleDecl { cfg, .. }) | Node::Function(FunctionDecl { cfg, .. }),
+                ),
+            ) => {
+                cfg.push(predicate(fields.next()?)?);
+            }
+            ("+p", Some(Node::Module(decl))) => {
+                let path = text(fields.next()?);
+                let when = fields.map(&mut predicate).collect::<Option<_>>()?;
+                decl.paths.push((when, path));
+            }
+            ("+a", Some(Node::Function(decl))) => {
+                let (line, column) = (number(&mut fields)?, number(&mut fields)?);
+                let args = text(fields.next()?);
+                let cfg = fields.map(&mut predicate).collect::<Option<_>>()?;
+                decl.annotations.push(Annotation {
+                    line,
+                    column,
+                    cfg,
+                    args,
+                });
+            }
+            _ => return None,
+        }
+    }
+    Some(summary)
+}
+
+fn number<'a>(fields: &mut impl Iterator<Item = &'a str>) -> Option<usize> {
+    fields.next()?.parse().ok()
+}
+
+/// A node's parent: `-`, or an earlier node; `Err` for anything else.
+fn parent(field: &str, count: usize) -> Result<Option<usize>, ()> {
+    match field {
+        "-" => Ok(None),
+        index => index
+            .parse()
+            .ok()
+            .filter(|p| *p < count)
+            .map(Some)
+            .ok_or(()),
+    }
+}
+
+/// `text` with `\`, tab, newline and carriage return escaped, so that it fits in a field.
+fn escape(text: &str) -> Cow<'_, str> {
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn unescape(field: &str) -> Cow<'_, str> {
+    if !field.contains('\\') {
+        return Cow::Borrowed(field);
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
     while let Some(c) = chars.next() {
         out.push(match c {
-            '\\' => match chars.next()? {
-                't' => '\t',
-                'n' => '\n',
-                '\\' => '\\',
-                _ => return None,
+            '\\' => match chars.next() {
+                Some('t') => '\t',
+                Some('n') => '\n',
+                Some('r') => '\r',
+                Some(other) => other,
+                None => '\\',
             },
             c => c,
         });
     }
-    Some(out)
-}
-
-fn push_number(out: &mut String, number: usize) {
-    // Digits need no escaping. Numbers below 100 (counts, columns, the lines of most
-    // declaring files) without the formatting machinery: a third of its cost at opt-level 0.
-    match (u8::try_from(number / 10), u8::try_from(number % 10)) {
-        (Ok(0), Ok(unit)) => {
-            out.push('\t');
-            out.push(char::from(b'0' + unit));
-        }
-        (Ok(tens @ 1..=9), Ok(unit)) => {
-            out.push('\t');
-            out.push(char::from(b'0' + tens));
-            out.push(char::from(b'0' + unit));
-        }
-        _ => {
-            let _ = write!(out, "\t{number}");
-        }
-    }
-}
-
-fn encode_summary(out: &mut String, summary: &Summary) {
-    // Most files: only read, no cfg, no items (what the general path below writes too).
-    if summary.kind == Kind::Read && summary.cfg.is_empty() && summary.items.is_empty() {
-        out.push_str("\tR\t0\t0");
-        return;
-    }
-    push_field(
-        out,
-        match summary.kind {
-            Kind::Read => "R",
-            Kind::Light => "L",
-            Kind::Full => "F",
-        },
-    );
-    encode_preds(out, &summary.cfg);
-    encode_nodes(out, &summary.items);
-}
-
-fn encode_preds(out: &mut String, preds: &[Pred]) {
-    push_number(out, preds.len());
-    for pred in preds {
-        encode_pred(out, pred);
-    }
-}
-
-fn encode_pred(out: &mut String, pred: &Pred) {
-    match pred {
-        Pred::Literal(true) => out.push_str("\tT"),
-        Pred::Literal(false) => out.push_str("\tF"),
-        Pred::Name(name) => {
-            out.push_str("\tn");
-            push_field(out, name);
-        }
-        Pred::Value(key, value) => {
-            out.push_str("\tv");
-            push_field(out, key);
-            push_field(out, value);
-        }
-        Pred::All(all) => {
-            out.push_str("\ta");
-            encode_preds(out, all);
-        }
-        Pred::Any(any) => {
-            out.push_str("\ty");
-            encode_preds(out, any);
-        }
-        Pred::Not(inner) => {
-            out.push_str("\t!");
-            encode_pred(out, inner);
-        }
-        Pred::Invalid(text) => {
-            out.push_str("\t?");
-            push_field(out, text);
-        }
-    }
-}
-
-fn encode_option(out: &mut String, value: Option<&str>) {
-    match value {
-        None => out.push_str("\t-"),
-        Some(value) => {
-            out.push_str("\t=");
-            push_field(out, value);
-        }
-    }
-}
-
-fn encode_nodes(out: &mut String, nodes: &[Node]) {
-    push_number(out, nodes.len());
-    for node in nodes {
-        match node {
-            Node::Mod(decl) => {
-                out.push_str("\tm");
-                push_identifier(out, &decl.name);
-                push_number(out, decl.line);
-                push_number(out, decl.column);
-                encode_preds(out, &decl.cfg);
-                push_number(out, decl.paths.len());
-                for (when, path) in &decl.paths {
-                    encode_preds(out, when);
-                    push_field(out, path);
-                }
-                match &decl.body {
-                    None => out.push_str("\t-"),
-                    Some(body) => {
-                        out.push_str("\t+");
-                        encode_nodes(out, body);
-                    }
-                }
-            }
-            Node::Annotation(annotation) => {
-                out.push_str("\t@");
-                push_number(out, annotation.line);
-                push_number(out, annotation.column);
-                push_identifier(out, &annotation.function);
-                encode_preds(out, &annotation.cfg);
-                match &annotation.args {
-                    Err(reason) => {
-                        out.push_str("\tE");
-                        push_field(out, reason);
-                    }
-                    Ok(args) => {
-                        out.push_str("\tA");
-                        push_field(out, &args.op);
-                        push_number(out, usize::from(args.is_async));
-                        match &args.saveas {
-                            None => out.push_str("\t-"),
-                            Some(None) => out.push_str("\t."),
-                            Some(Some(target)) => {
-                                out.push_str("\t=");
-                                push_field(out, target);
-                            }
-                        }
-                        encode_option(out, args.notify.as_deref());
-                        encode_option(out, args.bucket.as_deref());
-                        push_number(out, usize::from(args.batch));
-                        push_number(out, usize::from(args.trigger));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The fields of a line; every decoder returns `None` on a malformed line.
-struct Fields<'a>(std::str::Split<'a, char>);
-
-impl Fields<'_> {
-    fn raw(&mut self) -> Option<&str> {
-        self.0.next()
-    }
-
-    fn string(&mut self) -> Option<String> {
-        unescape(self.raw()?)
-    }
-
-    fn number<T: std::str::FromStr>(&mut self) -> Option<T> {
-        self.raw()?.parse().ok()
-    }
-
-    fn flag(&mut self) -> Option<bool> {
-        match self.raw()? {
-            "0" => Some(false),
-            "1" => Some(true),
-            _ => None,
-        }
-    }
-
-    #[expect(
-        clippy::option_option,
-        reason = "the outer `None` is a malformed line, the inner one an absent value"
-    )]
-    fn option(&mut self) -> Option<Option<String>> {
-        match self.raw()? {
-            "-" => Some(None),
-            "=" => Some(Some(self.string()?)),
-            _ => None,
-        }
-    }
-}
-
-fn decode_summary(fields: &mut Fields<'_>) -> Option<Summary> {
-    let kind = match fields.raw()? {
-        "R" => Kind::Read,
-        "L" => Kind::Light,
-        "F" => Kind::Full,
-        _ => return None,
-    };
-    let cfg = decode_preds(fields)?;
-    let items = decode_nodes(fields)?;
-    Some(Summary { kind, cfg, items })
-}
-
-fn decode_preds(fields: &mut Fields<'_>) -> Option<Vec<Pred>> {
-    let count: usize = fields.number()?;
-    (0..count).map(|_| decode_pred(fields)).collect()
-}
-
-fn decode_pred(fields: &mut Fields<'_>) -> Option<Pred> {
-    Some(match fields.raw()? {
-        "T" => Pred::Literal(true),
-        "F" => Pred::Literal(false),
-        "n" => Pred::Name(fields.string()?),
-        "v" => Pred::Value(fields.string()?, fields.string()?),
-        "a" => Pred::All(decode_preds(fields)?),
-        "y" => Pred::Any(decode_preds(fields)?),
-        "!" => Pred::Not(Box::new(decode_pred(fields)?)),
-        "?" => Pred::Invalid(fields.string()?),
-        _ => return None,
-    })
-}
-
-fn decode_nodes(fields: &mut Fields<'_>) -> Option<Vec<Node>> {
-    let count: usize = fields.number()?;
-    let mut nodes = Vec::with_capacity(count.min(1024));
-    for _ in 0..count {
-        nodes.push(match fields.raw()? {
-            "m" => {
-                let name = fields.string()?;
-                let line = fields.number()?;
-                let column = fields.number()?;
-                let cfg = decode_preds(fields)?;
-                let count: usize = fields.number()?;
-                let paths = (0..count)
-                    .map(|_| Some((decode_preds(fields)?, fields.string()?)))
-                    .collect::<Option<Vec<_>>>()?;
-                let body = match fields.raw()? {
-                    "-" => None,
-                    "+" => Some(decode_nodes(fields)?),
-                    _ => return None,
-                };
-                Node::Mod(ModDecl {
-                    name,
-                    line,
-                    column,
-                    cfg,
-                    paths,
-                    body,
-                })
-            }
-            "@" => {
-                let line = fields.number()?;
-                let column = fields.number()?;
-                let function = fields.string()?;
-                let cfg = decode_preds(fields)?;
-                let args = match fields.raw()? {
-                    "E" => Err(fields.string()?),
-                    "A" => Ok(Args {
-                        op: fields.string()?,
-                        is_async: fields.flag()?,
-                        saveas: match fields.raw()? {
-                            "-" => None,
-                            "." => Some(None),
-                            "=" => Some(Some(fields.string()?)),
-                            _ => return None,
-                        },
-                        notify: fields.option()?,
-                        bucket: fields.option()?,
-                        batch: fields.flag()?,
-                        trigger: fields.flag()?,
-                    }),
-                    _ => return None,
-                };
-                Node::Annotation(Annotation {
-                    line,
-                    column,
-                    function,
-                    cfg,
-                    args,
-                })
-            }
-            _ => return None,
-        });
-    }
-    Some(nodes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn summaries_round_trip() {
-        let summary = Summary {
-            kind: Kind::Full,
-            cfg: vec![Pred::Not(Box::new(Pred::Name("windows".to_owned())))],
-            items: vec![
-                Node::Mod(ModDecl {
-                    name: "inline".to_owned(),
-                    line: 3,
-                    column: 1,
-                    cfg: vec![Pred::All(vec![
-                        Pred::Value("feature".to_owned(), "a\tb\\c\nd".to_owned()),
-                        Pred::Any(vec![Pred::Literal(true), Pred::Literal(false)]),
-                        Pred::Invalid("x y".to_owned()),
-                    ])],
-                    paths: vec![(vec![Pred::Name("unix".to_owned())], "dir/x.rs".to_owned())],
-                    body: Some(vec![Node::Annotation(Annotation {
-                        line: 5,
-                        column: 5,
-                        function: "Type::method".to_owned(),
-                        cfg: Vec::new(),
-                        args: Ok(Args {
-                            op: "video/snapshots".to_owned(),
-                            is_async: true,
-                            saveas: Some(Some("out/t/".to_owned())),
-                            notify: Some("jobs".to_owned()),
-                            bucket: None,
-                            batch: false,
-                            trigger: true,
-                        }),
-                    })]),
-                }),
-                // Numbers of one, two and more digits.
-                Node::Mod(ModDecl {
-                    name: "file".to_owned(),
-                    line: 99,
-                    column: 100,
-                    cfg: Vec::new(),
-                    paths: Vec::new(),
-                    body: None,
-                }),
-                Node::Annotation(Annotation {
-                    line: 123_456,
-                    column: 10,
-                    function: "f".to_owned(),
-                    cfg: Vec::new(),
-                    args: Err("unknown key `x`".to_owned()),
-                }),
-            ],
-        };
-        let stamp = Stamp {
-            secs: 1,
-            nanos: 2,
-            len: 3,
-        };
-        let lines = [
-            line("/crate/src/lib.rs", stamp, false, &summary).unwrap(),
-            line("/crate/src/other.rs", stamp, true, &Summary::read()).unwrap(),
-        ];
-        assert_eq!(
-            line("/crate/src/a\tb.rs", stamp, true, &Summary::read()),
-            None
-        );
-        let dir = std::env::temp_dir().join(format!("immperm-cache-{}", std::process::id()));
-        Cache::store(&dir, &format!("{}\n{}\n", lines[0], lines[1])).unwrap();
-        let loaded = Cache::load(&dir);
-        // Loaded entries are written back unchanged.
-        let written = std::fs::read(dir.join(FILE_NAME)).unwrap();
-        let mut again = String::new();
-        for line in loaded.lines() {
-            again.push_str(line);
-            again.push('\n');
-        }
-        Cache::store(&dir, &again).unwrap();
-        assert_eq!(std::fs::read(dir.join(FILE_NAME)).unwrap(), written);
-        let reloaded = Cache::load(&dir);
-        let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(reloaded.len(), 2);
-        assert_eq!(
-            reloaded.get("/crate/src/lib.rs", stamp),
-            Some(summary.clone())
-        );
-        assert_eq!(loaded.get("/crate/src/lib.rs", stamp), Some(summary));
-        assert_eq!(
-            reloaded.get("/crate/src/other.rs", stamp),
-            Some(Summary::read())
-        );
-        assert!(
-            loaded
-                .entry_at("/crate/src/other.rs")
-                .is_some_and(|e| e.leaf && e.is_read())
-        );
-        assert!(
-            loaded
-                .entry_at("/crate/src/lib.rs")
-                .is_some_and(|e| !e.leaf && !e.is_read())
-        );
-        let later = Stamp { secs: 2, ..stamp };
-        assert_eq!(loaded.get("/crate/src/lib.rs", later), None);
-        assert!(loaded.entry_at("/crate/src/missing.rs").is_none());
-    }
-
-    /// Loading finds each line by its path whatever the order of the file, unescapes paths,
-    /// and drops what it cannot read: a line without a path field, a last line cut short;
-    /// a line whose stamp is malformed is found by nobody.
-    #[test]
-    fn lines_are_found_by_path() {
-        let stamp = Stamp {
-            secs: 1,
-            nanos: 2,
-            len: 3,
-        };
-        let read = |path: &str| line(path, stamp, true, &Summary::read()).unwrap();
-        let escaped = read("/crate/src/back\\slash.rs");
-        assert!(
-            escaped.starts_with("/crate/src/back\\\\slash.rs\t"),
-            "{escaped}"
-        );
-        let text = [
-            read("/crate/src/z.rs"),
-            escaped,
-            read("/crate/src/a.rs"),
-            "no-fields".to_owned(),
-            "/crate/src/bad.rs\tx\t2\t3\t1\tR\t0\t0".to_owned(),
-            "/crate/src/leaf.rs\t1\t2\t3\t7\tR\t0\t0".to_owned(),
-            "/crate/src/big.rs\t18446744073709551616\t2\t3\t1\tR\t0\t0".to_owned(),
-            "/crate/src/max.rs\t9999999999999999999\t2\t3\t1\tR\t0\t0".to_owned(),
-            "/crate/src/nanos.rs\t1\t4294967296\t3\t1\tR\t0\t0".to_owned(),
-            "/crate/src/empty.rs\t1\t\t3\t1\tR\t0\t0".to_owned(),
-            read("/crate/src/m.rs"),
-        ]
-        .join("\n");
-        let dir = std::env::temp_dir().join(format!("immperm-cache-order-{}", std::process::id()));
-        // The last line has no newline: cut short, dropped.
-        Cache::store(&dir, &text).unwrap();
-        let loaded = Cache::load(&dir);
-        std::fs::write(dir.join(FILE_NAME), format!("immperm-scan/0/0\n{text}\n")).unwrap();
-        let other_format = Cache::load(&dir);
-        let _ = std::fs::remove_dir_all(&dir);
-        let found = [
-            "/crate/src/a.rs",
-            "/crate/src/back\\slash.rs",
-            "/crate/src/z.rs",
-        ];
-        for path in found {
-            assert_eq!(loaded.get(path, stamp), Some(Summary::read()), "{path}");
-        }
-        // Where the next line is expected is only a first guess: in order, in reverse and
-        // after a miss, every line is found.
-        for order in [
-            found,
-            [found[2], found[1], found[0]],
-            [found[0], found[2], found[1]],
-        ] {
-            let mut near = 0;
-            for path in order {
-                let line = loaded.entry(path, &mut near).map(|entry| entry.line);
-                assert!(
-                    line.is_some_and(|line| line.starts_with(&path[..12])),
-                    "{path}"
-                );
-                assert!(loaded.entry("/crate/src/m.rs", &mut near).is_none());
-            }
-        }
-        for malformed in ["m", "bad", "leaf", "big", "nanos", "empty"] {
-            let path = format!("/crate/src/{malformed}.rs");
-            assert!(loaded.entry_at(&path).is_none(), "{path}");
-        }
-        let max = loaded
-            .entry_at("/crate/src/max.rs")
-            .map(|entry| entry.stamp);
-        assert_eq!(max.map(|stamp| stamp.secs), Some(9_999_999_999_999_999_999));
-        assert_eq!(loaded.len(), 9);
-        assert_eq!(other_format.len(), 0);
-    }
-
-    /// Random paths (some with backslashes, some prefixes of others) in a file of any order,
-    /// looked up in any order with one hint: each is found with its own stamp, and paths
-    /// not in the file are not, as a `BTreeMap` of the same lines says.
-    #[test]
-    fn lookups_agree_with_a_map() {
-        const SEGMENTS: [&str; 6] = ["src", "a", "a\\b", "mod", "l07", "é"];
-        let mut next = crate::scan::random(0x9e37_79b9_7f4a_7c15_u64);
-        for round in 0..20 {
-            let mut oracle = std::collections::BTreeMap::new();
-            let mut lines = Vec::new();
-            for _ in 0..next(200) {
-                let mut path = String::from("/crate");
-                for _ in 0..=next(4) {
-                    path.push('/');
-                    path.push_str(SEGMENTS[next(SEGMENTS.len())]);
-                }
-                path.push_str(".rs");
-                let stamp = Stamp {
-                    secs: next(1_000) as u64,
-                    nanos: 7,
-                    len: next(100) as u64,
-                };
-                if let std::collections::btree_map::Entry::Vacant(new) = oracle.entry(path) {
-                    lines.push(line(new.key(), stamp, next(2) == 0, &Summary::read()).unwrap());
-                    new.insert(stamp);
-                }
-            }
-            // Any order in the file.
-            for i in (1..lines.len()).rev() {
-                lines.swap(i, next(i + 1));
-            }
-            let mut text = lines.join("\n");
-            text.push('\n');
-            let dir = std::env::temp_dir()
-                .join(format!("immperm-cache-map-{}-{round}", std::process::id()));
-            Cache::store(&dir, &text).unwrap();
-            let loaded = Cache::load(&dir);
-            let _ = std::fs::remove_dir_all(&dir);
-            assert_eq!(loaded.len(), oracle.len());
-            let mut queries: Vec<String> = oracle.keys().cloned().collect();
-            queries.extend(oracle.keys().map(|path| format!("{path}x")));
-            queries.push("/crate".to_owned());
-            for i in (1..queries.len()).rev() {
-                queries.swap(i, next(i + 1));
-            }
-            let mut near = next(oracle.len() + 2);
-            for query in &queries {
-                let found = loaded.entry(query, &mut near).map(|entry| entry.stamp);
-                assert_eq!(
-                    found.as_ref(),
-                    oracle.get(query),
-                    "{query} in round {round}"
-                );
-            }
-        }
-    }
+    Cow::Owned(out)
 }

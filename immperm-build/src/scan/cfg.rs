@@ -6,7 +6,9 @@ use std::fmt;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 /// The configuration a build sees: the target's cfg names and `key = "value"` pairs and the
-/// enabled features. `test` is never set: build scripts do not see `cfg(test)`.
+/// enabled features. `test` is never part of it: the scan evaluates every predicate both
+/// without and with `test` (a build script does not see `cfg(test)`; `cargo test` compiles
+/// with it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CfgSet {
     names: BTreeSet<String>,
@@ -39,7 +41,7 @@ impl CfgSet {
     }
 
     /// The configuration described by environment variables as cargo sets them for build
-    /// scripts; other variables are ignored.
+    /// scripts; other variables, and `CARGO_CFG_TEST`, are ignored.
     pub fn from_vars<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Self
     where
         K: AsRef<str>,
@@ -52,15 +54,12 @@ impl CfgSet {
                 set.features.insert(feature_key(feature));
             } else if let Some(name) = key.strip_prefix("CARGO_CFG_") {
                 let name = name.to_ascii_lowercase();
-                if name == "test" {
-                    continue;
-                }
                 if name == "feature" {
                     for feature in value.split(',').filter(|f| !f.is_empty()) {
                         set.features.insert(feature_key(feature));
                     }
                 } else if value.is_empty() {
-                    set.names.insert(name);
+                    set = set.with_name(&name);
                 } else {
                     let values = set.values.entry(name).or_default();
                     values.extend(value.split(',').map(str::to_owned));
@@ -70,7 +69,7 @@ impl CfgSet {
         set
     }
 
-    /// Adds a cfg name without a value (`unix`, `debug_assertions`).
+    /// Adds a cfg name without a value (`unix`, `debug_assertions`); `test` is ignored.
     #[must_use]
     pub fn with_name(mut self, name: &str) -> Self {
         if name != "test" {
@@ -108,27 +107,35 @@ impl CfgSet {
         set
     }
 
-    /// Whether `predicate` holds.
-    pub(crate) fn holds(&self, predicate: &Pred) -> bool {
+    /// Whether `predicate` holds, with `test` set or not.
+    pub(crate) fn holds(&self, predicate: &Pred, test: bool) -> bool {
         match predicate {
             Pred::Literal(value) => *value,
+            Pred::Name(name) if name == "test" => test,
             Pred::Name(name) => self.names.contains(name),
             Pred::Value(key, value) if key == "feature" => {
                 self.features.contains(&feature_key(value))
             }
             Pred::Value(key, value) => self.values.get(key).is_some_and(|set| set.contains(value)),
-            Pred::All(all) => all.iter().all(|p| self.holds(p)),
-            Pred::Any(any) => any.iter().any(|p| self.holds(p)),
-            Pred::Not(inner) => !self.holds(inner),
+            Pred::All(all) => all.iter().all(|p| self.holds(p, test)),
+            Pred::Any(any) => any.iter().any(|p| self.holds(p, test)),
+            Pred::Not(inner) => !self.holds(inner, test),
             Pred::Invalid(_) => false,
         }
     }
 
-    /// Whether every predicate holds.
-    pub(crate) fn holds_all(&self, predicates: &[Pred]) -> bool {
-        predicates.iter().all(|p| self.holds(p))
+    /// Whether every predicate holds, without and with `test`.
+    pub(crate) fn holds_all(&self, predicates: &[Pred]) -> (bool, bool) {
+        (
+            predicates.iter().all(|p| self.holds(p, false)),
+            predicates.iter().all(|p| self.holds(p, true)),
+        )
     }
 }
+
+/// How deeply `all`/`any`/`not` (and `cfg_attr`) may nest: the predicates are read and
+/// evaluated recursively, and no real predicate comes near.
+pub(crate) const MAX_PREDICATE_DEPTH: usize = 32;
 
 /// A cfg predicate, as written in `#[cfg(...)]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,13 +157,19 @@ pub(crate) enum Pred {
 }
 
 impl Pred {
-    /// Parses the tokens inside `cfg(...)`.
-    pub(crate) fn parse(tokens: TokenStream) -> Self {
-        let trees: Vec<TokenTree> = tokens.into_iter().collect();
-        Self::parse_trees(&trees)
+    /// Parses the tokens inside `cfg(...)`; `None` when they nest deeper than
+    /// [`MAX_PREDICATE_DEPTH`].
+    pub(crate) fn parse(trees: &[TokenTree]) -> Option<Self> {
+        (depth(trees) <= MAX_PREDICATE_DEPTH).then(|| Self::parse_trees(trees))
     }
 
-    pub(crate) fn parse_trees(trees: &[TokenTree]) -> Self {
+    /// Parses the text of a predicate (as [`Display`](fmt::Display) writes it).
+    pub(crate) fn parse_text(text: &str) -> Option<Self> {
+        let trees: Vec<TokenTree> = text.parse::<TokenStream>().ok()?.into_iter().collect();
+        Self::parse(&trees)
+    }
+
+    fn parse_trees(trees: &[TokenTree]) -> Self {
         match trees {
             [TokenTree::Ident(ident)] => {
                 let name = ident.to_string();
@@ -178,18 +191,14 @@ impl Pred {
                 if group.delimiter() == Delimiter::Parenthesis =>
             {
                 let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                let args: Vec<Self> = split_commas(&inner)
+                let mut args: Vec<Self> = split_commas(&inner)
                     .into_iter()
                     .map(Self::parse_trees)
                     .collect();
-                match (op.to_string().as_str(), args.len()) {
-                    ("all", _) => Self::All(args),
-                    ("any", _) => Self::Any(args),
-                    ("not", 1) => Self::Not(Box::new(
-                        args.into_iter()
-                            .next()
-                            .unwrap_or(Self::Invalid(String::new())),
-                    )),
+                match (op.to_string().as_str(), args.pop()) {
+                    ("all", last) => Self::All(args.into_iter().chain(last).collect()),
+                    ("any", last) => Self::Any(args.into_iter().chain(last).collect()),
+                    ("not", Some(inner)) if args.is_empty() => Self::Not(Box::new(inner)),
                     _ => Self::Invalid(trees_text(trees)),
                 }
             }
@@ -205,6 +214,30 @@ impl Pred {
             many => Some(Self::All(many.to_vec())),
         }
     }
+}
+
+/// How deeply groups nest in `trees` (1 for no group), counted without recursion.
+fn depth(trees: &[TokenTree]) -> usize {
+    let mut deepest = 1;
+    let mut stack: Vec<(TokenStream, usize)> = trees
+        .iter()
+        .filter_map(|tree| match tree {
+            TokenTree::Group(group) => Some((group.stream(), 2)),
+            _ => None,
+        })
+        .collect();
+    while let Some((stream, level)) = stack.pop() {
+        deepest = deepest.max(level);
+        if deepest > MAX_PREDICATE_DEPTH {
+            break;
+        }
+        for tree in stream {
+            if let TokenTree::Group(group) = tree {
+                stack.push((group.stream(), level + 1));
+            }
+        }
+    }
+    deepest
 }
 
 impl fmt::Display for Pred {
@@ -242,7 +275,7 @@ pub(crate) fn split_commas(trees: &[TokenTree]) -> Vec<&[TokenTree]> {
 /// The value of a string literal token (`"x"`, `r#"x"#`), unescaped.
 pub(crate) fn string_literal(lit: &proc_macro2::Literal) -> Option<String> {
     match syn::Lit::new(lit.clone()) {
-        syn::Lit::Str(s) => Some(s.value()),
+        syn::Lit::Str(s) if s.suffix().is_empty() => Some(s.value()),
         _ => None,
     }
 }
@@ -256,7 +289,7 @@ mod tests {
     use super::*;
 
     fn pred(text: &str) -> Pred {
-        Pred::parse(text.parse().unwrap())
+        Pred::parse_text(text).unwrap()
     }
 
     #[test]
@@ -269,7 +302,7 @@ mod tests {
             ("CARGO_FEATURE_VIDEO_TOOLS", "1"),
             ("PATH", "/bin"),
         ]);
-        let holds = |text: &str| set.holds(&pred(text));
+        let holds = |text: &str| set.holds(&pred(text), false);
         assert!(holds("unix"));
         assert!(!holds("windows"));
         assert!(!holds("test"));
@@ -294,11 +327,42 @@ mod tests {
     }
 
     #[test]
-    fn predicates_display_as_written() {
-        assert_eq!(
-            pred(r#"all(unix,not(feature="x"))"#).to_string(),
-            r#"all(unix, not(feature = "x"))"#
-        );
+    fn test_is_evaluated_both_ways() {
+        let set = CfgSet::new().with_name("unix");
+        let both = |text: &str| set.holds_all(&[pred(text)]);
+        assert_eq!(both("test"), (false, true));
+        assert_eq!(both("not(test)"), (true, false));
+        assert_eq!(both("any(test, unix)"), (true, true));
+        assert_eq!(both("all(test, windows)"), (false, false));
+    }
+
+    #[test]
+    fn predicates_display_as_written_and_read_back() {
+        for (text, shown) in [
+            (
+                r#"all(unix,not(feature="x"))"#,
+                r#"all(unix, not(feature = "x"))"#,
+            ),
+            (
+                r#"any(a, b = "quote \" tab	")"#,
+                r#"any(a, b = "quote \" tab\t")"#,
+            ),
+            ("not(a, b)", "not (a , b)"),
+            ("target_os = 3", "target_os = 3"),
+            ("all()", "all()"),
+        ] {
+            let predicate = pred(text);
+            assert_eq!(predicate.to_string(), shown);
+            assert_eq!(Pred::parse_text(shown), Some(predicate), "{shown}");
+        }
+    }
+
+    #[test]
+    fn predicates_nested_too_deeply_are_refused() {
+        let nested = |depth: usize| format!("{}unix{}", "not(".repeat(depth), ")".repeat(depth));
+        assert!(Pred::parse_text(&nested(MAX_PREDICATE_DEPTH - 1)).is_some());
+        assert_eq!(Pred::parse_text(&nested(MAX_PREDICATE_DEPTH)), None);
+        assert_eq!(Pred::parse_text(&nested(5_000)), None);
     }
 
     #[test]
@@ -308,8 +372,8 @@ mod tests {
             .with_name("test")
             .with_value("target_os", "linux")
             .with_value("feature", "Video-Tools");
-        assert!(set.holds(&pred("unix")));
-        assert!(!set.holds(&pred("test")));
-        assert!(set.holds(&pred(r#"feature = "video_tools""#)));
+        assert!(set.holds(&pred("unix"), false));
+        assert!(!set.holds(&pred("test"), false));
+        assert!(set.holds(&pred(r#"feature = "video_tools""#), false));
     }
 }
