@@ -12,6 +12,10 @@
 //! policy-dir = "policy"                 # where committed artifacts live; the default
 //! deny-wildcards = false                # true: an annotation without a bucket is an error
 //! deployed = ["deployed/caller.json"]   # deployed policies to check against
+//! # what `immperm lock` (and the other commands, by default) derives the policy for:
+//! features = ["video"]                  # the package's features; default: none but `default`
+//! default-features = true               # the default
+//! target = "x86_64-unknown-linux-gnu"   # default: the host running the command
 //! ```
 //!
 //! Every key is optional. Unknown keys and wrongly typed or invalid values are errors naming
@@ -28,7 +32,7 @@ use crate::catalog;
 use crate::requirement::Scope;
 
 /// The keys `[package.metadata.immperm]` accepts, in documentation order.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 12] = [
     "buckets",
     "account",
     "region",
@@ -38,6 +42,9 @@ pub const KEYS: [&str; 9] = [
     "policy-dir",
     "deny-wildcards",
     "deployed",
+    "features",
+    "default-features",
+    "target",
 ];
 
 /// The configuration of one crate.
@@ -52,6 +59,12 @@ pub struct Config {
     pub deny_wildcards: bool,
     /// Deployed policy documents to check the generated ones against, relative to the manifest.
     pub deployed: Vec<PathBuf>,
+    /// The features the committed lock and policies are derived for (besides `default`).
+    pub features: Vec<String>,
+    /// Whether the committed lock and policies are derived with the `default` feature.
+    pub default_features: bool,
+    /// The target triple the committed lock and policies are derived for; `None`: the host.
+    pub target: Option<String>,
 }
 
 impl Default for Config {
@@ -61,6 +74,9 @@ impl Default for Config {
             policy_dir: PathBuf::from("policy"),
             deny_wildcards: false,
             deployed: Vec::new(),
+            features: Vec::new(),
+            default_features: true,
+            target: None,
         }
     }
 }
@@ -302,6 +318,7 @@ impl Reader<'_> {
                     }
                 }
             }
+            "features" | "default-features" | "target" => self.selection(config, name, value),
             _ => {
                 let mut message = format!("unknown key `{name}`");
                 if let Some(best) = catalog::suggest_among(name, &KEYS).first() {
@@ -311,6 +328,47 @@ impl Reader<'_> {
                 }
                 self.problem(key_span, name, message);
             }
+        }
+    }
+
+    /// `features`, `default-features` and `target`: what `immperm lock` derives for.
+    fn selection(&mut self, config: &mut Config, name: &str, value: &Value<'_>) {
+        let span = value.span();
+        match name {
+            "features" => {
+                if let Some(features) = self.strings(name, value) {
+                    for (feature, span) in features {
+                        if feature.is_empty() || feature.contains([',', ' ']) {
+                            let message = format!(
+                                "feature `{feature}` is not a feature name; list each feature as its own string"
+                            );
+                            self.problem(span, name, message);
+                        } else {
+                            config.features.push(feature);
+                        }
+                    }
+                }
+            }
+            "default-features" => {
+                if let Some(flag) = value.get_ref().as_bool() {
+                    config.default_features = flag;
+                } else {
+                    self.wrong_type(name, value, "a boolean (`true` or `false`)");
+                }
+            }
+            "target" => {
+                if let Some(target) = self.string(name, value) {
+                    if target.is_empty() || target.contains(char::is_whitespace) {
+                        let message = format!(
+                            "target `{target}` is not a target triple; write one like `x86_64-unknown-linux-gnu` (as `rustc --print target-list` names them)"
+                        );
+                        self.problem(span, name, message);
+                    } else {
+                        config.target = Some(target);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -457,6 +515,9 @@ batch-trigger-role = "Batches"
 policy-dir = "ops/policy"
 deny-wildcards = true
 deployed = ["deployed/caller.json"]
+features = ["video", "thumbs"]
+default-features = false
+target = "aarch64-unknown-linux-gnu"
 "#,
         )
         .unwrap();
@@ -469,6 +530,9 @@ deployed = ["deployed/caller.json"]
         assert_eq!(config.policy_dir, PathBuf::from("ops/policy"));
         assert!(config.deny_wildcards);
         assert_eq!(config.deployed, [PathBuf::from("deployed/caller.json")]);
+        assert_eq!(config.features, ["video", "thumbs"]);
+        assert!(!config.default_features);
+        assert_eq!(config.target.as_deref(), Some("aarch64-unknown-linux-gnu"));
     }
 
     #[test]

@@ -89,6 +89,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod analysis;
 pub mod audit;
 pub mod config;
 pub mod docs;
@@ -104,7 +105,9 @@ pub use immperm::{mode, op};
 /// The catalog of IMM operations invoked through OSS: actions, modes, evidence.
 pub use immperm_catalog as catalog;
 
+pub use analysis::{Analysis, AnalysisError};
 pub use export::{
-    Analysis, AnalysisOptions, BuildError, CHECK_VAR, LOCK_FILE, RUST_FILE, TableEntry, export,
+    BuildError, CHECK_VAR, Committed, EXPORT_DIR, LOCK_FILE, MISSING_INCLUDE_FILE, RUST_FILE,
+    export,
 };
 pub use requirement::{Requirement, RequirementError, Runners, SaveTarget, Scope};

@@ -173,11 +173,9 @@ impl Default for Features {
 pub struct Request {
     /// The cargo to run (`$CARGO` in a build script).
     pub cargo: PathBuf,
-    /// A package's or a workspace's `Cargo.toml`.
+    /// The package's `Cargo.toml` (a virtual workspace's is an error listing the packages
+    /// to pick from; [`locate`] finds a member's).
     pub manifest_path: PathBuf,
-    /// The package to pick (`-p`) among the workspace's members; `None` for the package
-    /// `manifest_path` names (required for a virtual workspace).
-    pub package: Option<String>,
     /// The root package's features.
     pub features: Features,
     /// The target triple; `None` for the host.
@@ -215,7 +213,6 @@ impl Request {
         Ok(Self {
             cargo: PathBuf::from(var("CARGO")?),
             manifest_path: manifest_dir.join("Cargo.toml"),
-            package: None,
             features: Features::Exactly(features),
             platform: std::env::var("TARGET").ok(),
             offline: true,
@@ -226,9 +223,8 @@ impl Request {
     /// What the answer is cached under: everything of the request but where it is cached.
     fn key(&self) -> String {
         format!(
-            "{}\n{:?}\n{:?}\n{:?}",
+            "{}\n{:?}\n{:?}",
             self.manifest_path.display(),
-            self.package,
             self.features,
             self.platform
         )
@@ -327,21 +323,9 @@ pub fn load(request: &Request) -> Result<(Project, Vec<PathBuf>), ProjectError> 
 
 /// Runs `cargo metadata` for the request.
 fn metadata(request: &Request) -> Result<Metadata, ProjectError> {
-    let manifest_path = match &request.package {
-        // A package of a workspace named by `-p`: cargo applies feature flags to the package
-        // its manifest path names, so find that manifest first (without dependencies: quick).
-        Some(name) => {
-            let workspace = command(request, false)
-                .no_deps()
-                .exec()
-                .map_err(|e| cargo_failed(request, &e))?;
-            member(&workspace, name)?
-        }
-        _ => request.manifest_path.clone(),
-    };
-    let mut command = command(request, true);
-    command.manifest_path(&manifest_path);
-    command.exec().map_err(|e| cargo_failed(request, &e))
+    command(request, true)
+        .exec()
+        .map_err(|e| cargo_failed(request, &e))
 }
 
 fn command(request: &Request, features: bool) -> MetadataCommand {
@@ -390,14 +374,86 @@ fn command(request: &Request, features: bool) -> MetadataCommand {
 
 fn cargo_failed(request: &Request, error: &cargo_metadata::Error) -> ProjectError {
     let detail = match error {
-        cargo_metadata::Error::CargoMetadata { stderr } => stderr.trim().to_owned(),
+        cargo_metadata::Error::CargoMetadata { stderr } => stderr
+            .lines()
+            .map(str::trim)
+            // Cargo's progress lines say nothing about what went wrong.
+            .filter(|line| {
+                !line.is_empty()
+                    && ![
+                        "Blocking ",
+                        "Updating ",
+                        "Locking ",
+                        "Adding ",
+                        "Downloading ",
+                        "Downloaded ",
+                    ]
+                    .iter()
+                    .any(|progress| line.starts_with(progress))
+            })
+            .map(|line| line.strip_prefix("error: ").unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("; "),
         other => other.to_string(),
     };
     ProjectError(format!(
-        "`{} metadata --manifest-path {}` failed: {detail}",
-        request.cargo.display(),
+        "cargo cannot answer for `{}`: {detail}",
         request.manifest_path.display()
     ))
+}
+
+/// The workspace members that depend on `immperm`, as (package name, manifest), sorted by
+/// name: what `--workspace` works on. One quick `cargo metadata --no-deps`.
+///
+/// # Errors
+/// Cargo cannot be run or fails.
+pub fn members(cargo: &Path, manifest_path: &Path) -> Result<Vec<(String, PathBuf)>, ProjectError> {
+    let request = Request {
+        cargo: cargo.to_path_buf(),
+        manifest_path: manifest_path.to_path_buf(),
+        features: Features::default(),
+        platform: None,
+        offline: false,
+        cache_dir: None,
+    };
+    let workspace = command(&request, false)
+        .no_deps()
+        .exec()
+        .map_err(|e| cargo_failed(&request, &e))?;
+    let mut members: Vec<(String, PathBuf)> = workspace
+        .workspace_packages()
+        .into_iter()
+        .filter(|p| uses_runtime(p))
+        .map(|p| {
+            (
+                p.name.to_string(),
+                p.manifest_path.clone().into_std_path_buf(),
+            )
+        })
+        .collect();
+    members.sort();
+    Ok(members)
+}
+
+/// The manifest of the workspace member named `name`, for `-p`. One quick
+/// `cargo metadata --no-deps`.
+///
+/// # Errors
+/// Cargo cannot be run or fails, or no member has that name (with the nearest names).
+pub fn locate(cargo: &Path, manifest_path: &Path, name: &str) -> Result<PathBuf, ProjectError> {
+    let request = Request {
+        cargo: cargo.to_path_buf(),
+        manifest_path: manifest_path.to_path_buf(),
+        features: Features::default(),
+        platform: None,
+        offline: false,
+        cache_dir: None,
+    };
+    let workspace = command(&request, false)
+        .no_deps()
+        .exec()
+        .map_err(|e| cargo_failed(&request, &e))?;
+    member(&workspace, name)
 }
 
 /// The manifest of the workspace member named `name`.
@@ -481,20 +537,7 @@ fn model(metadata: &Metadata, request: &Request) -> Result<Project, ProjectError
     let resolve = metadata.resolve.as_ref().ok_or_else(|| {
         ProjectError("`cargo metadata` answered without a dependency graph".to_owned())
     })?;
-    let root_id = match (&resolve.root, &request.package) {
-        (Some(root), _) => root.clone(),
-        (None, Some(name)) => metadata
-            .workspace_packages()
-            .into_iter()
-            .find(|p| p.name.as_str() == name)
-            .map(|p| p.id.clone())
-            .ok_or_else(|| {
-                member(metadata, name)
-                    .err()
-                    .unwrap_or_else(|| no_root(metadata))
-            })?,
-        (None, None) => return Err(no_root(metadata)),
-    };
+    let root_id = resolve.root.clone().ok_or_else(|| no_root(metadata))?;
     let packages: BTreeMap<_, _> = metadata.packages.iter().map(|p| (&p.id, p)).collect();
     let nodes: BTreeMap<_, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
     let features_of = |id| {

@@ -23,6 +23,12 @@ pub use rules::{Violation, check};
 /// "OSS › Permissions for IMM data processing" page the table was checked against.
 pub const CATALOG_VERSION: &str = "2026-03-20";
 
+/// The file in the build script's `OUT_DIR` that `immperm::include_policies!()` includes.
+pub const TABLE_FILE: &str = "immperm.rs";
+/// The file in the build script's `OUT_DIR` that tells the attribute which crate roots lack
+/// `include_policies!()`: one target a line, `<root>\t<the key that reports it>\t<keys>`.
+pub const MISSING_INCLUDE_FILE: &str = "immperm-missing-include.txt";
+
 /// The IMM service role IMM uses when a project names none.
 pub const DEFAULT_SERVICE_ROLE: &str = "AliyunIMMDefaultRole";
 /// The system policy attached to [`DEFAULT_SERVICE_ROLE`].

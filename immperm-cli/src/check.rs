@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::cli::{CheckArgs, CheckPrincipal, ReportFormat};
 use crate::explain::{Site, json, plural};
 use crate::outcome::{Failure, Outcome, Status};
-use crate::target::Target;
+use crate::target::{Selection, Target};
 
 /// The JSON report; stable field order, lists in need order.
 #[derive(Debug, Serialize)]
@@ -39,7 +39,8 @@ struct Missing {
 }
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome, Failure> {
-    let target = Target::load(&args.krate)?;
+    let target = Target::load(&args.krate, Selection::Requested)?;
+    target.require_resolved()?;
     let analysis = &target.analysis;
     let deployed = read_policies(args)?;
     let principal = match args.principal {
@@ -54,7 +55,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome, Failure> {
         .collect();
     let report = audit::audit(
         needs.iter().copied(),
-        &analysis.requirements,
+        &analysis.requirements(),
         &deployed,
         args.strict,
     );

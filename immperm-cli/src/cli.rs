@@ -55,23 +55,33 @@ pub(crate) enum Command {
     Catalog(CatalogArgs),
 }
 
-/// The crate to analyze and the configuration its `#[cfg]`s are evaluated against.
+/// The package to analyze and the configuration its `#[cfg]`s are evaluated against.
 #[derive(Debug, Args)]
 pub(crate) struct CrateArgs {
-    /// The crate directory (the one with `Cargo.toml`)
+    /// The package directory (the one with `Cargo.toml`)
     #[arg(value_name = "PATH", default_value = ".")]
     pub(crate) path: PathBuf,
-    /// Features to enable, comma- or space-separated, as for cargo
+    /// The package's `Cargo.toml`, or the workspace's (instead of PATH)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) manifest_path: Option<PathBuf>,
+    /// The workspace member to analyze
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub(crate) package: Option<String>,
+    /// Every workspace member that depends on immperm (`lock` and `explain`)
+    #[arg(long)]
+    pub(crate) workspace: bool,
+    /// Features to enable, comma- or space-separated, as for cargo (default: those
+    /// `[package.metadata.immperm]` configures, else `default`)
     #[arg(long, short = 'F', value_name = "FEATURES")]
     pub(crate) features: Vec<String>,
     /// Do not enable the `default` feature
     #[arg(long)]
     pub(crate) no_default_features: bool,
-    /// Enable every feature of the crate
+    /// Enable every feature of the package
     #[arg(long, conflicts_with = "features")]
     pub(crate) all_features: bool,
-    /// Evaluate `#[cfg]` for this target triple instead of the host (as `rustc --print cfg
-    /// --target` reports it)
+    /// Derive the policy for this target triple (default: the configured `target`, else the
+    /// host)
     #[arg(long, value_name = "TRIPLE")]
     pub(crate) target: Option<String>,
 }

@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use immperm_build::Analysis;
-use immperm_build::Found;
+use immperm_build::analysis::{Analysis, Annotation, Placement, short_function};
 use immperm_build::audit::{self, Collateral};
 use immperm_build::catalog;
 use immperm_build::generate::{Principal, ServiceRolePolicy};
@@ -11,18 +10,22 @@ use serde::Serialize;
 
 use crate::cli::{ExplainArgs, ReportFormat};
 use crate::outcome::{Failure, Outcome};
-use crate::target::Target;
+use crate::target::{Selection, Target};
 
 /// Where an annotation is and what it declares. The JSON form of a function that needs a
 /// permission, also used by `check`.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Site {
+    pub(crate) package: String,
     pub(crate) file: String,
     pub(crate) line: usize,
     pub(crate) column: usize,
+    /// `media_app::thumbs`.
     pub(crate) module_path: String,
+    /// `make_thumbnails`, or `Type::method`.
     pub(crate) function: String,
-    pub(crate) operation: String,
+    pub(crate) declaration: String,
+    pub(crate) operation: &'static str,
     pub(crate) mode: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) saveas: Option<String>,
@@ -34,37 +37,51 @@ pub(crate) struct Site {
     pub(crate) batch: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) trigger: bool,
+    /// Why it is in no deployed policy, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) not_deployed: Option<String>,
     /// The `#[cfg]` predicates the annotation sits under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) cfg: Option<String>,
 }
 
 impl Site {
-    pub(crate) fn new(found: &Found) -> Self {
-        let p = &found.provenance;
+    pub(crate) fn new(annotation: &Annotation) -> Self {
+        let not_deployed = match &annotation.placement {
+            Placement::Deployed => None,
+            Placement::TestOnly => Some("test code (compiled only under `cfg(test)`)".to_owned()),
+            Placement::Undeployed { kind, target } => {
+                Some(format!("the {} `{target}`", kind.as_str()))
+            }
+            Placement::Excluded => Some("under a `cfg` that is false for this build".to_owned()),
+        };
         Self {
-            file: p.file.clone(),
-            line: p.line,
-            column: p.column,
-            module_path: p.module_path.clone(),
-            function: p.function.clone(),
-            operation: found.requirement.operation().name.to_owned(),
-            mode: found.requirement.mode().as_str(),
-            saveas: found.requirement.saveas_written().map(|target| {
-                target.bucket().map_or_else(
-                    || "source".to_owned(),
-                    |bucket| format!("{bucket}/{}", target.prefix()),
-                )
-            }),
-            notify: found.requirement.notify_topic().map(str::to_owned),
-            bucket: found.requirement.source_bucket().map(str::to_owned),
-            batch: found.requirement.runners().batch,
-            trigger: found.requirement.runners().trigger,
-            cfg: found.cfg.clone(),
+            package: annotation.package.clone(),
+            file: annotation.shown.clone(),
+            line: annotation.line,
+            column: annotation.column,
+            module_path: annotation.module_path().to_owned(),
+            function: annotation.short_function().to_owned(),
+            declaration: annotation.declaration.canonical(),
+            operation: annotation.declaration.operation().name,
+            mode: annotation.declaration.mode().as_str(),
+            saveas: annotation
+                .declaration
+                .saveas_written()
+                .map(|target| match target.bucket() {
+                    Some(bucket) => format!("{bucket}/{}", target.prefix()),
+                    None => "source".to_owned(),
+                }),
+            notify: annotation.declaration.notify_topic().map(str::to_owned),
+            bucket: annotation.declaration.source_bucket().map(str::to_owned),
+            batch: annotation.declaration.runners().batch,
+            trigger: annotation.declaration.runners().trigger,
+            not_deployed,
+            cfg: annotation.cfg.clone(),
         }
     }
 
-    /// `src/probe.rs:42 probe_video  video/info (sync)`, as the lock file's diffs name it.
+    /// `src/probe.rs:42 probe_video  video/info (sync)`.
     pub(crate) fn label(&self) -> String {
         format!(
             "{}:{} {}  {} ({})",
@@ -76,7 +93,7 @@ impl Site {
     pub(crate) fn of(analysis: &Analysis, indices: &[usize]) -> Vec<Self> {
         indices
             .iter()
-            .filter_map(|&i| analysis.found.get(i))
+            .filter_map(|&i| analysis.deployed.get(i))
             .map(Self::new)
             .collect()
     }
@@ -88,9 +105,13 @@ struct Explanation {
     package: String,
     catalog: &'static str,
     features: Vec<String>,
-    /// Every annotation the build compiles, in file then line order.
+    /// Every declaration in the deployed policy, in file then line order.
     annotations: Vec<Site>,
     principals: Vec<PrincipalGrants>,
+    /// Test code, examples, integration tests and benchmarks: compiled, in no deployed
+    /// policy.
+    not_deployed: Vec<Site>,
+    /// Under a false `cfg`.
     excluded: Vec<Site>,
     unresolved: Vec<UnresolvedSite>,
     collateral: Vec<Collateral>,
@@ -126,11 +147,12 @@ struct UnresolvedSite {
 }
 
 pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, Failure> {
-    let target = Target::load(&args.krate)?;
-    let explanation = explain(&target);
-    let stdout = match args.format {
-        ReportFormat::Json => json(&explanation)?,
-        ReportFormat::Text => text(&explanation),
+    let targets = Target::load_all(&args.krate, Selection::Requested)?;
+    let explanations: Vec<Explanation> = targets.iter().map(explain).collect();
+    let stdout = match (args.format, explanations.as_slice()) {
+        (ReportFormat::Json, [one]) => json(one)?,
+        (ReportFormat::Json, all) => json(&all)?,
+        (ReportFormat::Text, all) => all.iter().map(text).collect::<Vec<_>>().join("\n"),
     };
     Ok(Outcome::success(stdout))
 }
@@ -189,22 +211,33 @@ fn explain(target: &Target) -> Explanation {
     Explanation {
         package: target.name(),
         catalog: catalog::CATALOG_VERSION,
-        features: target.features.iter().cloned().collect(),
-        annotations: analysis.found.iter().map(Site::new).collect(),
+        features: analysis.features.clone(),
+        annotations: analysis.deployed.iter().map(Site::new).collect(),
         principals,
-        excluded: analysis.excluded.iter().map(Site::new).collect(),
+        not_deployed: analysis
+            .undeployed
+            .iter()
+            .filter(|a| a.placement != Placement::Excluded)
+            .map(Site::new)
+            .collect(),
+        excluded: analysis
+            .undeployed
+            .iter()
+            .filter(|a| a.placement == Placement::Excluded)
+            .map(Site::new)
+            .collect(),
         unresolved: analysis
             .unresolved
             .iter()
             .map(|u| UnresolvedSite {
-                file: u.provenance.file.clone(),
-                line: u.provenance.line,
-                column: u.provenance.column,
-                function: u.provenance.function.clone(),
+                file: u.shown.clone(),
+                line: u.line,
+                column: u.column,
+                function: short_function(&u.function).to_owned(),
                 reason: u.reason.clone(),
             })
             .collect(),
-        collateral: audit::collateral(&analysis.requirements),
+        collateral: audit::collateral(&analysis.requirements()),
         warnings,
     }
 }
@@ -251,6 +284,13 @@ fn text(e: &Explanation) -> String {
             for site in &grant.needed_by {
                 let _ = writeln!(out, "    {}", site.label());
             }
+        }
+    }
+    if !e.not_deployed.is_empty() {
+        out.push_str("\nnot deployed (compiled, in no policy)\n");
+        for site in &e.not_deployed {
+            let why = site.not_deployed.as_deref().unwrap_or("?");
+            let _ = writeln!(out, "  {}  {why}", site.label());
         }
     }
     if !e.excluded.is_empty() {

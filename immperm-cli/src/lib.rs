@@ -23,7 +23,6 @@ mod catalog;
 mod check;
 mod cli;
 mod explain;
-mod features;
 mod lock;
 mod outcome;
 mod policy;

@@ -9,7 +9,7 @@ use immperm_ram::policy::PolicyDocument;
 
 use crate::cli::{Document, PolicyArgs, PolicyFormat};
 use crate::outcome::{Failure, Outcome, Status};
-use crate::target::Target;
+use crate::target::{Selection, Target};
 use crate::{aliyun, terraform};
 
 /// Something to create in RAM, in creation order.
@@ -56,7 +56,8 @@ impl Resource {
 }
 
 pub(crate) fn run(args: &PolicyArgs) -> Result<Outcome, Failure> {
-    let target = Target::load(&args.krate)?;
+    let target = Target::load(&args.krate, Selection::Requested)?;
+    target.require_resolved()?;
     let Some(policies) = &target.analysis.policies else {
         return Err(nothing_declared(&target));
     };
@@ -92,7 +93,12 @@ fn nothing_declared(target: &Target) -> Failure {
         "`{}` declares no IMM operation: no `#[requires_imm]` is compiled, so there is nothing to grant",
         target.dir.display()
     );
-    let excluded = target.analysis.excluded.len();
+    let excluded = target
+        .analysis
+        .undeployed
+        .iter()
+        .filter(|a| a.placement == immperm_build::analysis::Placement::Excluded)
+        .count();
     if excluded > 0 {
         let _ = write!(
             message,

@@ -1,109 +1,212 @@
-//! The crate a command works on: its directory, its manifest, the configuration `#[cfg]` is
-//! evaluated against, and its analysis.
+//! The package a command works on: cargo's answer about it (through the build engine's
+//! project model), with the features and target the command line asks for or, without
+//! flags, those `[package.metadata.immperm]` configures.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use immperm_build::scan::CfgSet;
-use immperm_build::{Analysis, AnalysisOptions, BuildError};
+use immperm_build::analysis::{self, Analysis, AnalysisError, Options, TargetCfg};
+use immperm_build::config::Config;
+use immperm_build::project::{self, Features, Request};
 
 use crate::cli::CrateArgs;
-use crate::features::{self, Request};
-use crate::outcome::{Failure, note};
+use crate::outcome::Failure;
 
-/// An analyzed crate.
+/// An analyzed package.
 pub(crate) struct Target {
-    /// The directory as given on the command line.
+    /// The directory as given on the command line (or the manifest's).
     pub(crate) dir: PathBuf,
-    /// The package name (`[package] name`), when the manifest has one.
-    pub(crate) package: Option<String>,
-    /// The enabled features.
-    pub(crate) features: BTreeSet<String>,
+    /// The host's target triple.
+    pub(crate) host: String,
     pub(crate) analysis: Analysis,
 }
 
-impl Target {
-    /// Analyzes the crate `args` names.
-    ///
-    /// # Errors
-    /// The directory or its manifest is missing or invalid, a requested feature does not
-    /// exist, or the analysis fails; the message names the file and line.
-    pub(crate) fn load(args: &CrateArgs) -> Result<Self, Failure> {
-        let dir = args.path.clone();
-        if !dir.is_dir() {
-            let what = if dir.exists() {
-                "is not a directory"
-            } else {
-                "does not exist"
-            };
+/// Which features and target an analysis is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Selection {
+    /// The command line's flags, or without flags the configured ones.
+    Requested,
+    /// The configured ones only (`immperm lock`): flags are an error.
+    Configured,
+}
+
+fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+}
+
+fn rustc() -> PathBuf {
+    std::env::var_os("RUSTC").map_or_else(|| PathBuf::from("rustc"), PathBuf::from)
+}
+
+/// The manifest the arguments name: `--manifest-path`, else `PATH/Cargo.toml`.
+fn manifest(args: &CrateArgs) -> Result<PathBuf, Failure> {
+    if let Some(path) = &args.manifest_path {
+        if !path.is_file() {
             return Err(Failure::new(format!(
-                "`{}` {what}; name a crate directory (the one with `Cargo.toml`)",
-                dir.display()
+                "`{}` does not exist; `--manifest-path` names a `Cargo.toml`",
+                path.display()
             )));
         }
-        let manifest_path = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest_path).map_err(|error| {
-            Failure::new(format!(
-                "{}: cannot read the manifest: {error}; name a crate directory (the one with `Cargo.toml`)",
-                manifest_path.display()
-            ))
-        })?;
-        let manifest: toml::Table = toml::from_str(&text).map_err(|error| {
-            let line = error.span().map_or_else(String::new, |span| {
-                format!(":{}", line_of(&text, span.start))
-            });
-            Failure::new(format!(
-                "{}{line}: invalid TOML: {}",
-                manifest_path.display(),
-                error.message().trim_end()
-            ))
-        })?;
-        let package = manifest
-            .get("package")
-            .and_then(toml::Value::as_table)
-            .and_then(|p| p.get("name"))
-            .and_then(toml::Value::as_str)
-            .map(str::to_owned);
-        let request = Request {
-            features: args.features.clone(),
-            no_default: args.no_default_features,
-            all: args.all_features,
+        return Ok(path.clone());
+    }
+    let dir = &args.path;
+    if !dir.is_dir() {
+        let what = if dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
         };
-        let features = features::resolve(&manifest, &request)
-            .map_err(|message| Failure::new(format!("{}: {message}", manifest_path.display())))?;
-        let mut cfg = target_cfg(args.target.as_deref())?;
-        for feature in &features {
-            cfg = cfg.with_feature(feature);
+        return Err(Failure::new(format!(
+            "`{}` {what}; name a package directory (the one with `Cargo.toml`)",
+            dir.display()
+        )));
+    }
+    let manifest = dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(Failure::new(format!(
+            "`{}` has no `Cargo.toml`; name a package directory",
+            dir.display()
+        )));
+    }
+    Ok(manifest)
+}
+
+impl Target {
+    /// Analyzes the package `args` names.
+    ///
+    /// # Errors
+    /// The directory or manifest is missing or invalid, the package is not in the workspace,
+    /// cargo or rustc fails, a requested feature does not exist (cargo says so), or the
+    /// analysis fails; the message names the file and line.
+    pub(crate) fn load(args: &CrateArgs, selection: Selection) -> Result<Self, Failure> {
+        if args.workspace {
+            return Err(Failure::new(
+                "this command works on one package: pick it with `-p NAME` instead of `--workspace`",
+            ));
         }
-        let analysis = Analysis::load(&AnalysisOptions {
-            manifest_dir: dir.clone(),
-            cfg,
-            cache_dir: None,
+        let manifest = manifest(args)?;
+        let manifest = match &args.package {
+            Some(name) => project::locate(&cargo(), &manifest, name)
+                .map_err(|e| Failure::new(e.to_string()))?,
+            None => manifest,
+        };
+        Self::load_manifest(args, &manifest, selection)
+    }
+
+    /// Analyzes every workspace member that depends on immperm (`--workspace`), or the one
+    /// package `args` names.
+    ///
+    /// # Errors
+    /// As [`Target::load`], for any of them.
+    pub(crate) fn load_all(args: &CrateArgs, selection: Selection) -> Result<Vec<Self>, Failure> {
+        if !args.workspace {
+            return Ok(vec![Self::load(args, selection)?]);
+        }
+        if args.package.is_some() {
+            return Err(Failure::new("`--workspace` and `-p` exclude each other"));
+        }
+        let manifest = manifest(args)?;
+        let members =
+            project::members(&cargo(), &manifest).map_err(|e| Failure::new(e.to_string()))?;
+        if members.is_empty() {
+            return Err(Failure::new(format!(
+                "no package of the workspace at `{}` depends on `immperm`",
+                manifest.display()
+            )));
+        }
+        members
+            .iter()
+            .map(|(_, member)| Self::load_manifest(args, member, selection))
+            .collect()
+    }
+
+    fn load_manifest(
+        args: &CrateArgs,
+        manifest: &Path,
+        selection: Selection,
+    ) -> Result<Self, Failure> {
+        let config = Config::from_manifest(manifest).map_err(|e| Failure::new(e.to_string()))?;
+        let flags = !args.features.is_empty() || args.no_default_features || args.all_features;
+        if selection == Selection::Configured && (flags || args.target.is_some()) {
+            return Err(Failure::new(
+                "`lock` derives the committed files for the features and target `[package.metadata.immperm]` \
+                 configures (`features`, `default-features`, `target`): set them there rather than on the command line",
+            ));
+        }
+        let features = if flags {
+            Features::Requested {
+                features: args.features.clone(),
+                no_default: args.no_default_features,
+                all: args.all_features,
+            }
+        } else {
+            Features::Requested {
+                features: config.features.clone(),
+                no_default: !config.default_features,
+                all: false,
+            }
+        };
+        let host = analysis::host_triple(&rustc()).map_err(|e| Failure::new(e.to_string()))?;
+        let platform = args
+            .target
+            .clone()
+            .or_else(|| config.target.clone())
+            .unwrap_or_else(|| host.clone());
+        let analysis = Analysis::load(&Options {
+            request: Request {
+                cargo: cargo(),
+                manifest_path: manifest.to_path_buf(),
+                features,
+                platform: Some(platform),
+                offline: false,
+                cache_dir: None,
+            },
+            cfg: TargetCfg::Rustc { rustc: rustc() },
         })
-        .map_err(|error| Failure::new(build_error(&dir, &error)))?;
+        .map_err(|error| Failure::new(located_error(&display_dir(args, manifest), error)))?;
+        let dir = display_dir(args, manifest);
         Ok(Self {
             dir,
-            package,
-            features,
+            host,
             analysis,
         })
     }
 
-    /// The package name, or the directory's name.
+    /// Fails when an annotation's arguments do not parse: the crate does not compile with
+    /// it, and a policy without it would be smaller than the code.
+    ///
+    /// # Errors
+    /// Every such annotation, at its file, line and column, with the attribute's message.
+    pub(crate) fn require_resolved(&self) -> Result<(), Failure> {
+        if self.analysis.unresolved.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = self
+            .analysis
+            .unresolved
+            .iter()
+            .map(|u| {
+                let mut u = u.clone();
+                u.shown = located(&self.dir, &u.shown);
+                u.to_string()
+            })
+            .collect();
+        Err(Failure::new(lines.join("\n")))
+    }
+
+    /// The package name.
     pub(crate) fn name(&self) -> String {
-        self.package.clone().unwrap_or_else(|| {
-            std::fs::canonicalize(&self.dir)
-                .ok()
-                .and_then(|dir| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .unwrap_or_else(|| "crate".to_owned())
-        })
+        self.analysis.project.root.name.clone()
+    }
+
+    /// What a lock made of this analysis records as its target.
+    pub(crate) fn lock_target(&self) -> String {
+        self.analysis.lock_target(&self.host)
     }
 
     /// Grants broader than they could be: one line per function whose OSS actions are
     /// granted on every bucket. With `from_here`, files are named from the working directory,
-    /// else relative to the crate.
+    /// else relative to the package.
     pub(crate) fn open_bucket_warnings(&self, from_here: bool) -> Vec<String> {
         self.analysis
             .open_bucket_functions()
@@ -129,25 +232,55 @@ impl Target {
             let _ = writeln!(out, "warning: {warning}");
         }
         for unresolved in &self.analysis.unresolved {
-            let p = &unresolved.provenance;
             let _ = writeln!(
                 out,
                 "warning: {}:{}: {} (in no policy; the crate does not compile with it)",
-                located(&self.dir, &p.file),
-                p.line,
+                located(&self.dir, &unresolved.shown),
+                unresolved.line,
                 unresolved.reason
             );
         }
         out
     }
 
-    /// A path relative to the crate, as the user reaches it from where the command runs.
+    /// A path relative to the package, as the user reaches it from where the command runs.
     pub(crate) fn display(&self, relative: &Path) -> String {
         located(&self.dir, &relative.to_string_lossy())
     }
 }
 
-/// `file` (relative to the crate directory `dir`) as reached from the working directory.
+/// The package directory as the user reaches it: `PATH` as given, else the manifest's.
+fn display_dir(args: &CrateArgs, manifest: &Path) -> PathBuf {
+    if args.manifest_path.is_none() && args.package.is_none() {
+        args.path.clone()
+    } else {
+        manifest
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    }
+}
+
+/// An analysis error, its source file named from the working directory.
+fn located_error(dir: &Path, error: AnalysisError) -> String {
+    match error {
+        AnalysisError::Scan {
+            package,
+            shown,
+            mut error,
+        } => {
+            let file = if shown.is_empty() {
+                error.file.clone()
+            } else {
+                format!("{shown}/{}", error.file)
+            };
+            error.file = located(dir, &file);
+            format!("{error} (package `{package}`)")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `file` (relative to the package directory `dir`) as reached from the working directory.
 fn located(dir: &Path, file: &str) -> String {
     if dir == Path::new(".") || file.is_empty() {
         file.to_owned()
@@ -156,102 +289,9 @@ fn located(dir: &Path, file: &str) -> String {
     }
 }
 
-/// The message of an analysis error, with the files of source errors reachable from the
-/// working directory.
-fn build_error(dir: &Path, error: &BuildError) -> String {
-    match error {
-        BuildError::Scan(scan) => {
-            let mut located_error = scan.clone();
-            located_error.file = located(dir, &scan.file);
-            located_error.to_string()
-        }
-        other => other.to_string(),
-    }
-}
-
-/// The cfg of the target (the host unless `triple` is given), from `rustc --print cfg`. When
-/// rustc cannot be run, an empty set and a note: only features are then known.
-///
-/// # Errors
-/// rustc runs but rejects the target triple.
-fn target_cfg(triple: Option<&str>) -> Result<CfgSet, Failure> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let mut command = Command::new(&rustc);
-    command.args(["--print", "cfg"]);
-    if let Some(triple) = triple {
-        command.args(["--target", triple]);
-    }
-    match command.output() {
-        Ok(output) if output.status.success() => {
-            Ok(parse_cfg(&String::from_utf8_lossy(&output.stdout)))
-        }
-        Ok(output) if triple.is_some() => {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            Err(Failure::new(format!(
-                "`rustc --print cfg --target {}` failed: {}",
-                triple.unwrap_or_default(),
-                stderr.trim()
-            )))
-        }
-        Ok(output) => {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            note(&format!(
-                "`{} --print cfg` failed ({}); `#[cfg]` is evaluated with features only",
-                rustc.to_string_lossy(),
-                stderr.trim()
-            ));
-            Ok(CfgSet::new())
-        }
-        Err(error) => {
-            note(&format!(
-                "cannot run `{}` ({error}); `#[cfg]` is evaluated with features only",
-                rustc.to_string_lossy()
-            ));
-            Ok(CfgSet::new())
-        }
-    }
-}
-
-/// Reads `rustc --print cfg` output: one `name` or `key="value"` per line.
-fn parse_cfg(text: &str) -> CfgSet {
-    let mut set = CfgSet::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        set = match line.split_once('=') {
-            Some((key, value)) => {
-                let value = value.trim();
-                let value = value
-                    .strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .unwrap_or(value);
-                set.with_value(key.trim(), value)
-            }
-            None => set.with_name(line),
-        };
-    }
-    set
-}
-
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(0, |before| before.matches('\n').count())
-        + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rustc_cfg_output_is_read() {
-        let set = parse_cfg("debug_assertions\npanic=\"unwind\"\ntarget_os=\"linux\"\nunix\n");
-        let expected = CfgSet::new()
-            .with_name("debug_assertions")
-            .with_value("panic", "unwind")
-            .with_value("target_os", "linux")
-            .with_name("unix");
-        assert_eq!(set, expected);
-    }
 
     #[test]
     fn files_are_located_from_the_working_directory() {

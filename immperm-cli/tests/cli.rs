@@ -12,9 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hcl::eval::{Context, Evaluate as _};
+use immperm_build::Analysis;
+use immperm_build::analysis::{Options, TargetCfg};
 use immperm_build::catalog;
+use immperm_build::project::{Features, Request};
 use immperm_build::scan::CfgSet;
-use immperm_build::{Analysis, AnalysisOptions};
 use serde_json::Value;
 
 /// What a run printed and how it exited.
@@ -25,8 +27,52 @@ struct Run {
     stderr: String,
 }
 
+/// The fixtures in `tests/fixtures`, as packages cargo can answer for: copied once per test
+/// run into a temporary directory, their `immperm` dependency pointed at this workspace's
+/// (they are never built), with this workspace's `Cargo.lock`, so that `cargo metadata`
+/// resolves nothing anew and nothing is written into the sources.
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    static PREPARED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PREPARED
+        .get_or_init(|| {
+            let dir =
+                std::env::temp_dir().join(format!("immperm-cli-fixtures-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+            for entry in std::fs::read_dir(&source).unwrap() {
+                let name = entry.unwrap().file_name();
+                prepare(&source.join(&name), &dir.join(&name));
+            }
+            dir
+        })
+        .clone()
+}
+
+/// Copies fixture `from` to `to` as a package cargo can answer for.
+fn prepare(from: &Path, to: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    copy(from, to);
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let immperm = workspace.join("immperm").canonicalize().unwrap();
+    let manifest = to.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replace(
+        "immperm = \"0.1\"",
+        &format!("immperm = {{ path = {:?} }}", immperm.display().to_string()),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    std::fs::copy(workspace.join("Cargo.lock"), to.join("Cargo.lock")).unwrap();
 }
 
 /// Runs `program` with `args` in `dir`.
@@ -58,20 +104,13 @@ fn immperm(args: &[&str]) -> Run {
 
 /// A copy of fixture `name` in a temporary directory, for commands that write.
 fn copy_of(name: &str) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy(&fixtures().join(name), &dir.path().join(name));
+    prepare(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+        &dir.path().join(name),
+    );
     dir
 }
 
@@ -81,15 +120,19 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
-/// The library's analysis of a fixture with `features`, to compare the command's output to.
-fn analysis(dir: &Path, features: &[&str]) -> Analysis {
-    let cfg = features
-        .iter()
-        .fold(CfgSet::new(), |cfg, feature| cfg.with_feature(feature));
-    Analysis::load(&AnalysisOptions {
-        manifest_dir: dir.to_path_buf(),
-        cfg,
-        cache_dir: None,
+/// The library's analysis of a fixture with its default features, to compare the command's
+/// output to.
+fn analysis(dir: &Path) -> Analysis {
+    Analysis::load(&Options {
+        request: Request {
+            cargo: std::env::var_os("CARGO").map_or_else(|| "cargo".into(), PathBuf::from),
+            manifest_path: dir.join("Cargo.toml"),
+            features: Features::default(),
+            platform: None,
+            offline: true,
+            cache_dir: None,
+        },
+        cfg: TargetCfg::Given(CfgSet::new()),
     })
     .unwrap()
 }
@@ -234,7 +277,7 @@ fn policy_prints_the_caller_policy_of_the_default_features() {
     let run = immperm(&["policy", "media-service"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stderr, "");
-    let expected = analysis(&fixtures().join("media-service"), &["default", "preview"]);
+    let expected = analysis(&fixtures().join("media-service"));
     assert_eq!(run.stdout, document(&expected, "caller.json"));
     // The preview (default feature) is in, the transcoder (feature `gpu`) is not.
     assert!(run.stdout.contains("imm:GenerateWebofficeToken"));
@@ -263,7 +306,7 @@ fn features_select_what_the_cfg_compiles() {
     assert_eq!(unknown.code, 2);
     assert_eq!(
         unknown.stderr,
-        "error: media-service/Cargo.toml: the crate has no feature `gpus`; did you mean `gpu`? (its features: `default`, `gpu`, `preview`)\n"
+        "error: cargo cannot answer for `media-service/Cargo.toml`: the package 'media-service' does not contain this feature: gpus; help: there is a similarly named feature: gpu\n"
     );
 }
 
@@ -345,7 +388,7 @@ fn documents_that_do_not_apply_are_errors_saying_why() {
 
 #[test]
 fn custom_roles_have_every_document() {
-    let expected = analysis(&fixtures().join("custom-roles"), &[]);
+    let expected = analysis(&fixtures().join("custom-roles"));
     for (document_name, file) in [
         ("caller", "caller.json"),
         ("service-role", "service-role.json"),
@@ -369,7 +412,7 @@ fn out_writes_every_applicable_document() {
     let out = dir.path().join("policies");
     let run = immperm(&["policy", "custom-roles", "--out", out.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{run:?}");
-    let expected = analysis(&fixtures().join("custom-roles"), &[]);
+    let expected = analysis(&fixtures().join("custom-roles"));
     let mut written: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -487,7 +530,7 @@ fn terraform_creates_custom_roles_with_trust_policy_and_attachment() {
     assert_eq!(run.code, 0, "{run:?}");
     let text = std::fs::read_to_string(dir.path().join("immperm.tf")).unwrap();
     let resources = terraform(&text);
-    let expected = analysis(&fixtures().join("custom-roles"), &[]);
+    let expected = analysis(&fixtures().join("custom-roles"));
     let role = resource(&resources, "alicloud_ram_role", "service_role");
     assert_eq!(role["role_name"], "ArchiveImmRole");
     assert_eq!(
@@ -636,7 +679,7 @@ fn aliyun_cli_creates_custom_roles() {
         "service-role",
     ]);
     assert_eq!(run.code, 0, "{run:?}");
-    let expected = analysis(&fixtures().join("custom-roles"), &[]);
+    let expected = analysis(&fixtures().join("custom-roles"));
     let commands = commands(&run.stdout);
     let verbs: Vec<&str> = commands.iter().map(|c| c[2].as_str()).collect();
     assert_eq!(verbs, ["CreateRole", "CreatePolicy", "AttachPolicyToRole"]);
@@ -713,6 +756,7 @@ fn explain_json_is_a_stable_structure() {
             "collateral",
             "excluded",
             "features",
+            "not_deployed",
             "package",
             "principals",
             "unresolved",
@@ -794,7 +838,19 @@ fn explain_warns_about_functions_without_a_bucket_and_lists_unresolved_annotatio
         "{}",
         run.stdout
     );
-    // `policy` prints the policy, and the same cautions on stderr.
+    // `policy` refuses: the crate does not compile with the rejected annotation, and a policy
+    // without it would be smaller than the code.
+    let policy = immperm_in(dir.path(), &["policy", "media-service"]);
+    assert_eq!(policy.code, 2, "{policy:?}");
+    assert!(
+        policy
+            .stderr
+            .starts_with("error: media-service/src/probe.rs:3:1: `op` must be a string literal"),
+        "{}",
+        policy.stderr
+    );
+    // Without it, `policy` prints the policy and the cautions on stderr.
+    std::fs::write(crate_dir.join("src/probe.rs"), "").unwrap();
     let policy = immperm_in(dir.path(), &["policy", "media-service"]);
     assert_eq!(policy.code, 0, "{policy:?}");
     assert!(
@@ -803,7 +859,7 @@ fn explain_warns_about_functions_without_a_bucket_and_lists_unresolved_annotatio
         policy.stdout
     );
     let warnings: Vec<&str> = policy.stderr.lines().collect();
-    assert_eq!(warnings.len(), 3, "{}", policy.stderr);
+    assert_eq!(warnings.len(), 2, "{}", policy.stderr);
     assert!(
         warnings[0].starts_with("warning: media-service/src/docs/mod.rs:10 to_pdf: no `bucket =`"),
         "{}",
@@ -812,16 +868,6 @@ fn explain_warns_about_functions_without_a_bucket_and_lists_unresolved_annotatio
     assert!(
         warnings[1]
             .starts_with("warning: media-service/src/thumbs.rs:7 make_thumbnails: no `bucket =`"),
-        "{}",
-        policy.stderr
-    );
-    assert!(
-        warnings[2].starts_with("warning: media-service/src/probe.rs:3: "),
-        "{}",
-        policy.stderr
-    );
-    assert!(
-        warnings[2].ends_with(" (in no policy; the crate does not compile with it)"),
         "{}",
         policy.stderr
     );
@@ -858,8 +904,8 @@ fn lock_writes_then_checks_and_reports_a_new_annotation() {
     assert_eq!(stale.code, 1, "{stale:?}");
     assert_eq!(
         stale.stdout,
-        "+ imm:DetectMediaMeta  (caller)  src/probe.rs:12 probe_video  video/info (sync)  on *\n\
-         + requirement  src/probe.rs:12 probe_video  video/info (sync)\n\
+        "+ imm:DetectMediaMeta  (caller)  media_service::probe::probe_video  on *\n\
+         + declaration  media_service::probe::probe_video (op = \"video/info\")\n\
          ~ policy/caller.json differs\n"
     );
     assert_eq!(
@@ -876,9 +922,9 @@ fn lock_writes_then_checks_and_reports_a_new_annotation() {
     let update = immperm_in(&crate_dir, &["lock"]);
     assert_eq!(update.code, 0, "{update:?}");
     assert!(
-        update
-            .stdout
-            .starts_with("+ imm:DetectMediaMeta  (caller)  src/probe.rs:12 probe_video")
+        update.stdout.starts_with(
+            "+ imm:DetectMediaMeta  (caller)  media_service::probe::probe_video  on *"
+        )
     );
     assert!(
         update
@@ -915,8 +961,9 @@ fn an_unreadable_lock_file_fails_the_check_and_is_replaced_by_lock() {
     let lock = immperm_in(dir.path(), &["lock", "media-service"]);
     assert_eq!(lock.code, 0, "{lock:?}");
     assert!(
-        lock.stderr
-            .starts_with("warning: replacing media-service/immperm.lock: "),
+        lock.stderr.starts_with(
+            "warning: replacing media-service/immperm.lock:2:1: not a valid lock file"
+        ),
         "{}",
         lock.stderr
     );
@@ -1128,7 +1175,7 @@ fn strict_fails_on_over_grants() {
 fn check_of_another_principal() {
     let dir = tempfile::tempdir().unwrap();
     let role = dir.path().join("role.json");
-    let expected = analysis(&fixtures().join("custom-roles"), &[]);
+    let expected = analysis(&fixtures().join("custom-roles"));
     std::fs::write(&role, document(&expected, "service-role.json")).unwrap();
     let role = role.to_str().unwrap();
     let run = immperm(&[
@@ -1240,7 +1287,7 @@ fn a_missing_or_wrong_directory_is_a_usage_error() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: `no-such-crate` does not exist; name a crate directory (the one with `Cargo.toml`)\n"
+        "error: `no-such-crate` does not exist; name a package directory (the one with `Cargo.toml`)\n"
     );
     let file = immperm(&["explain", "media-service/Cargo.toml"]);
     assert_eq!(file.code, 2);
@@ -1253,9 +1300,9 @@ fn a_missing_or_wrong_directory_is_a_usage_error() {
     let no_manifest = immperm(&["lock", "media-service/src", "--check"]);
     assert_eq!(no_manifest.code, 2);
     assert!(
-        no_manifest
-            .stderr
-            .starts_with("error: media-service/src/Cargo.toml: cannot read the manifest: "),
+        no_manifest.stderr.starts_with(
+            "error: `media-service/src` has no `Cargo.toml`; name a package directory"
+        ),
         "{}",
         no_manifest.stderr
     );
@@ -1299,18 +1346,21 @@ fn source_errors_name_the_file_line_and_column() {
         "op = \"video/snapshots\"",
         "op = \"video/snapshot\"",
     );
-    // An annotation the attribute rejects is the compiler's to report: here, a warning
-    // naming it, and it is in no policy.
     let run = immperm_in(dir.path(), &["policy", "media-service"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.code, 2, "{run:?}");
     assert!(
-        run.stderr.starts_with(
-            "warning: media-service/src/thumbs.rs:7: unknown IMM operation `video/snapshot`"
-        ),
+        run.stderr
+            .starts_with("error: media-service/src/thumbs.rs:7:1: "),
         "{}",
         run.stderr
     );
-    assert!(!run.stdout.contains("media-out/thumbs/"), "{}", run.stdout);
+    assert!(run.stderr.contains("`video/snapshot`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("(in `media_service::thumbs::make_thumbnails`)"),
+        "{}",
+        run.stderr
+    );
 
     edit(
         &thumbs,

@@ -13,11 +13,7 @@ use quote::quote;
 
 use crate::expand::MissingInclude;
 
-/// The file the build script's export writes, which `include_policies!()` includes.
-pub(crate) const TABLE_FILE: &str = "immperm.rs";
-/// The file listing the annotations of targets whose root lacks `include_policies!()`, one
-/// target a line: `<root>\t<the key that reports it>\t<every key, space-separated>`.
-pub(crate) const MISSING_INCLUDE_FILE: &str = "immperm-missing-include.txt";
+use immperm_catalog::{MISSING_INCLUDE_FILE, TABLE_FILE};
 
 /// The stand-in module after an error: every check passes and every constant is `None`, so
 /// that the error above is the only one the crate shows.

@@ -2,3 +2,4 @@
 //! several of them share.
 
 pub mod python_sdk;
+pub mod scratch;

@@ -1,33 +1,59 @@
-//! The build-time export on the bundled example workspace (`examples/media-app`, which
-//! depends on the library `examples/media-kit` by path): the binary's policy covers the
-//! library's annotations, the committed lock file is current, and it goes stale when code
-//! declares something new.
+//! The analysis on the bundled example workspace (`examples/media-app`, which depends on the
+//! library `examples/media-kit` by path) and on scratch packages: the binary's policy covers
+//! the library's annotations, the committed lock is current, and it goes stale when code
+//! declares something new, never when code only moves.
 #![expect(
     clippy::unwrap_used,
+    clippy::panic,
     reason = "fixtures and scratch files; a failure is a test failure"
 )]
 
 use std::path::{Path, PathBuf};
 
+use immperm_build::analysis::{Analysis, AnalysisError, Options, Placement, TargetCfg};
+use immperm_build::project::{Features, Request};
 use immperm_build::scan::CfgSet;
-use immperm_build::{Analysis, AnalysisOptions, BuildError};
+use immperm_build::{Committed, lock};
+use immperm_tests::python_sdk::workspace_root;
+use immperm_tests::scratch::{BUILD_RS, Scratch, immperm_dependency, manifest};
 
 fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+    workspace_root().join("examples")
 }
 
-fn analyze(dir: &Path) -> Result<Analysis, BuildError> {
-    Analysis::load(&AnalysisOptions {
-        manifest_dir: dir.to_path_buf(),
-        cfg: CfgSet::new(),
-        cache_dir: None,
+fn analyze(manifest_dir: &Path) -> Result<Analysis, AnalysisError> {
+    Analysis::load(&Options {
+        request: Request {
+            cargo: std::env::var_os("CARGO").map_or_else(|| "cargo".into(), PathBuf::from),
+            manifest_path: manifest_dir.join("Cargo.toml"),
+            features: Features::default(),
+            platform: None,
+            offline: true,
+            cache_dir: None,
+        },
+        cfg: TargetCfg::Given(CfgSet::new()),
     })
 }
 
-/// Asserts that the committed artifacts of the crate in `dir` are what its code needs.
-fn assert_current(dir: &Path) {
-    let stale = analyze(dir).unwrap().stale().unwrap();
-    assert!(stale.is_empty(), "{stale:#?}");
+/// A scratch copy of the example workspace (`media-app` and the `media-kit` it depends on),
+/// as a workspace of its own.
+fn scratch_examples(name: &str) -> Scratch {
+    let scratch = Scratch::new(name);
+    scratch.file(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"3\"\nmembers = [\"media-app\", \"media-kit\"]\n",
+    );
+    for example in ["media-app", "media-kit"] {
+        copy(&examples().join(example), &scratch.path(example));
+        let manifest = scratch.path(&format!("{example}/Cargo.toml"));
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let immperm = workspace_root().display().to_string();
+        let text = text
+            .replace("path = \"../../", &format!("path = \"{immperm}/"))
+            .replace("[lints]\nworkspace = true\n", "");
+        std::fs::write(&manifest, text).unwrap();
+    }
+    scratch
 }
 
 /// Copies a directory tree (files only).
@@ -44,63 +70,38 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-/// Appends `code` after a blank line; returns the line `code` starts on.
-fn append(file: &Path, code: &str) -> usize {
+/// Appends `code` after a blank line.
+fn append(file: &Path, code: &str) {
     let mut source = std::fs::read_to_string(file).unwrap();
     source.push('\n');
-    let line = source.lines().count() + 1;
     source.push_str(code);
     std::fs::write(file, source).unwrap();
-    line
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("immperm-build-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// A scratch copy of the example workspace (`media-app` and the `media-kit` it depends on).
-fn scratch_examples(name: &str) -> PathBuf {
-    let root = scratch(name);
-    for example in ["media-app", "media-kit"] {
-        copy(&examples().join(example), &root.join(example));
+fn stale_lines(analysis: &Analysis) -> Vec<String> {
+    match analysis.committed(lock::HOST) {
+        Committed::Stale(lines) => lines,
+        other => panic!("expected stale files, found {other:?}"),
     }
-    root
-}
-
-/// A scratch crate `name` with this `Cargo.toml` and `src/lib.rs`.
-fn scratch_crate(name: &str, manifest: &str, lib: &str) -> PathBuf {
-    let root = scratch(name);
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
-    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
-    root
 }
 
 #[test]
 fn the_binary_policy_covers_the_workspace_library() {
     let analysis = analyze(&examples().join("media-app")).unwrap();
     let functions: Vec<String> = analysis
-        .found
+        .deployed
         .iter()
-        .map(|f| {
-            format!(
-                "{} {}::{}",
-                f.provenance.file, f.provenance.module_path, f.provenance.function
-            )
-        })
+        .map(|a| format!("{} {}", a.shown, a.function))
         .collect();
     assert_eq!(
         functions,
         [
-            "src/documents.rs crate::documents::convert_to_pages",
-            "src/probe.rs crate::probe::probe_video",
-            "src/thumbs.rs crate::thumbs::make_thumbnails",
+            "src/documents.rs media_app::documents::convert_to_pages",
+            "src/probe.rs media_app::probe::probe_video",
+            "src/thumbs.rs media_app::thumbs::make_thumbnails",
             "../media-kit/src/lib.rs media_kit::preview",
         ]
     );
-    assert_eq!(analysis.own().len(), 3);
     let caller = analysis
         .documents()
         .into_iter()
@@ -112,122 +113,179 @@ fn the_binary_policy_covers_the_workspace_library() {
 }
 
 #[test]
-fn the_committed_example_is_current_and_goes_stale_with_a_new_annotation() {
+fn the_committed_examples_are_current() {
     for example in ["media-app", "media-kit"] {
-        let stale = analyze(&examples().join(example)).unwrap().stale().unwrap();
-        assert!(stale.is_empty(), "{example}: {stale:#?}");
+        let analysis = analyze(&examples().join(example)).unwrap();
+        assert_eq!(
+            analysis.committed(lock::HOST),
+            Committed::Current,
+            "{example}: run `immperm lock examples/{example}`"
+        );
     }
+}
 
-    let root = scratch_examples("stale");
-    let probe = root.join("media-app/src/probe.rs");
-    let line = append(
+#[test]
+fn a_new_annotation_is_stale_and_moving_code_is_not() {
+    let scratch = scratch_examples("build-stale");
+    let app = scratch.path("media-app");
+    let probe = app.join("src/probe.rs");
+    // A comment line above every annotation: nothing to lock.
+    let source = std::fs::read_to_string(&probe).unwrap();
+    std::fs::write(&probe, format!("// A comment.\n{source}")).unwrap();
+    assert_eq!(
+        analyze(&app).unwrap().committed(lock::HOST),
+        Committed::Current
+    );
+    append(
         &probe,
         "#[requires_imm(op = \"audio/info\")]\npub(crate) fn probe_audio() {}\n",
     );
-    let analysis = analyze(&root.join("media-app")).unwrap();
-    let stale = analysis.stale().unwrap();
-    assert!(
-        stale.contains(&format!(
-            "+ requirement  src/probe.rs:{line} probe_audio  audio/info (sync)"
-        )),
+    let analysis = analyze(&app).unwrap();
+    let stale = stale_lines(&analysis);
+    // `imm:DetectMediaMeta` was already granted for `video/info` on the same bucket: the
+    // new annotation is a new reason for grants that do not change, so only the declaration
+    // shows.
+    assert_eq!(
+        stale,
+        ["+ declaration  media_app::probe::probe_audio (op = \"audio/info\")"],
         "{stale:#?}"
     );
-    // `imm:DetectMediaMeta` was already granted for `video/info` on the same bucket: the
-    // new annotation is only a new reason, so the diff shows the requirement and the
-    // policies do not change.
-    assert_eq!(stale.len(), 1, "{stale:#?}");
-
     // Writing brings everything up to date.
-    let written = analysis.write().unwrap();
+    let written = analysis.write_committed(lock::HOST).unwrap();
     assert!(!written.is_empty());
-    assert_current(&root.join("media-app"));
-    std::fs::remove_dir_all(&root).unwrap();
+    assert_eq!(
+        analyze(&app).unwrap().committed(lock::HOST),
+        Committed::Current
+    );
 }
 
 #[test]
 fn a_new_permission_shows_with_the_function_that_needs_it() {
-    let root = scratch_examples("grant");
-    let probe = root.join("media-app/src/probe.rs");
-    let line = append(
-        &probe,
+    let scratch = scratch_examples("build-grant");
+    let app = scratch.path("media-app");
+    append(
+        &app.join("src/probe.rs"),
         "#[requires_imm(op = \"image/faces\")]\npub(crate) fn faces() {}\n",
     );
-    let stale = analyze(&root.join("media-app")).unwrap().stale().unwrap();
+    let stale = stale_lines(&analyze(&app).unwrap());
     assert!(
-        stale.contains(
-            &format!("+ imm:DetectImageFaces  (caller)  src/probe.rs:{line} faces  image/faces (sync)  on acs:imm:cn-hangzhou:1234567890123456:project/media")
-        ),
+        stale.contains(&"+ imm:DetectImageFaces  (caller)  media_app::probe::faces  on acs:imm:cn-hangzhou:1234567890123456:project/media".to_owned()),
         "{stale:#?}"
     );
-    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn documents_no_longer_needed_are_stale_and_removed() {
+    let scratch = scratch_examples("build-removed");
+    let app = scratch.path("media-app");
+    // Back to IMM's default service role: no custom role policy, no trust policy.
+    let manifest = app.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("service-role = \"MediaAppImmRole\"\n", ""),
+    )
+    .unwrap();
+    let analysis = analyze(&app).unwrap();
+    let stale = stale_lines(&analysis);
+    for line in [
+        "- policy/service-role.json (no longer needed)",
+        "- policy/service-role-trust.json (no longer needed)",
+        "~ policy/caller.json differs",
+    ] {
+        assert!(stale.contains(&line.to_owned()), "{line}: {stale:#?}");
+    }
+    analysis.write_committed(lock::HOST).unwrap();
+    assert!(!app.join("policy/service-role.json").exists());
+    assert!(!app.join("policy/service-role-trust.json").exists());
+    assert_eq!(
+        analyze(&app).unwrap().committed(lock::HOST),
+        Committed::Current
+    );
+}
+
+/// A scratch package with this configuration (extra manifest keys) and `src/lib.rs`.
+fn scratch_package(name: &str, metadata: &str, lib: &str) -> Scratch {
+    let scratch = Scratch::new(name);
+    scratch
+        .file(
+            "Cargo.toml",
+            &format!(
+                "{}\n[workspace]\n",
+                manifest(
+                    name,
+                    &format!(
+                        "[package.metadata.immperm]\n{metadata}\n\n[dependencies]\n{}",
+                        immperm_dependency(&[])
+                    )
+                )
+            ),
+        )
+        .file("build.rs", BUILD_RS)
+        .file("src/lib.rs", lib);
+    scratch
 }
 
 #[test]
 fn deny_wildcards_names_the_functions_without_a_bucket() {
-    let root = scratch_crate(
+    let scratch = scratch_package(
         "wildcards",
-        "[package]\nname = \"open\"\nversion = \"0.1.0\"\n\n[package.metadata.immperm]\ndeny-wildcards = true\n",
+        "deny-wildcards = true",
         "#[immperm::requires_imm(op = \"video/info\")]\npub fn probe() {}\n",
     );
-    let err = analyze(&root).unwrap_err().to_string();
+    let err = analyze(scratch.root()).unwrap_err().to_string();
     assert!(err.contains("src/lib.rs:1 probe"), "{err}");
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
-fn annotations_that_break_the_rules_are_left_to_the_attribute_with_their_location() {
-    // The attribute reports them at compile time; the export lists them, in no policy.
-    let root = scratch_crate(
-        "rules",
-        "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n",
-        "#[immperm::requires_imm(op = \"video/snapshot\")]\npub fn a() {}\n\n#[immperm::requires_imm(op = \"video/info\", async)]\npub fn b() {}\n\n#[immperm::requires_imm(op = \"video/info\")]\npub fn c() {}\n",
+fn annotations_the_attribute_rejects_are_left_to_it() {
+    let scratch = scratch_package(
+        "rejected",
+        "",
+        "#[immperm::requires_imm(op = \"video/snapshot\")]\npub fn a() {}\n\n\
+         #[immperm::requires_imm(op = \"video/info\", async)]\npub fn b() {}\n\n\
+         #[immperm::requires_imm(op = \"image/faces\")]\npub fn c() {}\n",
     );
-    let analysis = analyze(&root).unwrap();
-    let unresolved: Vec<String> = analysis
+    let analysis = analyze(scratch.root()).unwrap();
+    let rejected: Vec<String> = analysis
         .unresolved
         .iter()
-        .map(|u| format!("{}: {}", u.provenance, u.reason))
+        .map(|u| format!("{}:{} {}", u.shown, u.line, u.reason))
         .collect();
-    assert_eq!(unresolved.len(), 2, "{unresolved:#?}");
+    assert_eq!(rejected.len(), 2, "{rejected:#?}");
     assert!(
-        unresolved[0]
-            .starts_with("src/lib.rs:1:1 `crate::a`: unknown IMM operation `video/snapshot`"),
-        "{unresolved:#?}"
+        rejected[0].starts_with("src/lib.rs:1 unknown IMM operation `video/snapshot`"),
+        "{rejected:#?}"
     );
     assert!(
-        unresolved[1]
-            .starts_with("src/lib.rs:4:1 `crate::b`: `video/info` only runs synchronously"),
-        "{unresolved:#?}"
+        rejected[1].starts_with("src/lib.rs:4 `video/info` only runs synchronously"),
+        "{rejected:#?}"
     );
-    assert_eq!(analysis.requirements.len(), 1);
-    assert_eq!(analysis.found[0].provenance.function, "c");
-    std::fs::remove_dir_all(&root).unwrap();
+    // The valid one is in the policy.
+    assert_eq!(analysis.deployed.len(), 1);
+    assert_eq!(analysis.deployed[0].placement, Placement::Deployed);
 }
 
 #[test]
 fn deployed_policies_in_the_configuration_are_checked() {
-    let root = scratch_crate(
-        "deployed",
-        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[package.metadata.immperm]\n\
-         buckets = [\"media\"]\ndeployed = [\"deploy/ram-user.json\"]\n",
+    let scratch = scratch_package(
+        "deployedsvc",
+        "buckets = [\"media\"]\ndeployed = [\"deploy/ram-user.json\"]",
         "mod thumbs;\n",
     );
-    std::fs::create_dir_all(root.join("deploy")).unwrap();
-    std::fs::write(
-        root.join("src/thumbs.rs"),
+    scratch.file(
+        "src/thumbs.rs",
         "#[immperm::requires_imm(op = \"video/snapshots\", async)]\npub fn make_thumbnails() {}\n",
-    )
-    .unwrap();
+    );
     // Everything but `oss:PostProcessTask`.
-    std::fs::write(
-        root.join("deploy/ram-user.json"),
+    scratch.file(
+        "deploy/ram-user.json",
         r#"{"Version": "1", "Statement": [
             {"Effect": "Allow", "Action": ["oss:GetObject", "oss:ProcessImm", "oss:PutObject"], "Resource": "acs:oss:*:*:media/*"},
             {"Effect": "Allow", "Action": "imm:CreateMediaConvertTask", "Resource": "*"},
             {"Effect": "Allow", "Action": "ram:PassRole", "Resource": "acs:ram:*:*:role/aliyunimmdefaultrole"}]}"#,
-    )
-    .unwrap();
-    let lines = analyze(&root).unwrap().check_deployed().unwrap();
+    );
+    let lines = analyze(scratch.root()).unwrap().check_deployed().unwrap();
     assert_eq!(
         lines,
         [
@@ -235,9 +293,8 @@ fn deployed_policies_in_the_configuration_are_checked() {
           src/thumbs.rs:1 `make_thumbnails` (video/snapshots, async)"
         ]
     );
-
-    std::fs::write(root.join("deploy/ram-user.json"), "{\"Version\": \"2\"}").unwrap();
-    let err = analyze(&root)
+    scratch.file("deploy/ram-user.json", "{\"Version\": \"2\"}");
+    let err = analyze(scratch.root())
         .unwrap()
         .check_deployed()
         .unwrap_err()
@@ -246,36 +303,4 @@ fn deployed_policies_in_the_configuration_are_checked() {
         err.starts_with("deploy/ram-user.json:1:13: Version: "),
         "{err}"
     );
-    std::fs::remove_dir_all(&root).unwrap();
-}
-
-#[test]
-fn documents_no_longer_needed_are_stale_and_removed() {
-    let root = scratch_examples("removed");
-    // Back to IMM's default service role: no custom role policy, no trust policy.
-    let manifest = root.join("media-app/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
-        text.replace("service-role = \"MediaAppImmRole\"\n", ""),
-    )
-    .unwrap();
-    let analysis = analyze(&root.join("media-app")).unwrap();
-    let stale = analysis.stale().unwrap();
-    for line in [
-        "- policy/service-role.json (no longer needed)",
-        "- policy/service-role-trust.json (no longer needed)",
-        "~ policy/caller.json differs",
-    ] {
-        assert!(stale.contains(&line.to_owned()), "{line}: {stale:#?}");
-    }
-    analysis.write().unwrap();
-    assert!(!root.join("media-app/policy/service-role.json").exists());
-    assert!(
-        !root
-            .join("media-app/policy/service-role-trust.json")
-            .exists()
-    );
-    assert_current(&root.join("media-app"));
-    std::fs::remove_dir_all(&root).unwrap();
 }

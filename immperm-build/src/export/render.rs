@@ -4,15 +4,7 @@
 
 use std::fmt::Write as _;
 
-/// One annotated function the scan saw as compiled in this package: the attribute's key
-/// (`immperm_catalog::key`) and the documentation section it adds.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TableEntry {
-    /// The key.
-    pub key: String,
-    /// The documentation section.
-    pub doc: String,
-}
+use crate::analysis::TableEntry;
 
 /// `Some("...")` or `None`, as Rust source.
 fn option(value: Option<&str>) -> String {

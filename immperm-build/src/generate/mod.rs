@@ -195,7 +195,23 @@ pub fn generate_with(
     options: &Options,
 ) -> Result<Policies, GenerateError> {
     check_inputs(requirements, scope)?;
-    let needs = needs(requirements, scope);
+    from_needs(needs(requirements, scope), scope, options)
+}
+
+/// The documents of `needs` (computed by [`needs`], possibly for several groups of
+/// requirements merged, each with its own buckets).
+///
+/// # Errors
+/// No need, an invalid scope, or a document over the limit.
+pub fn from_needs(
+    needs: Needs,
+    scope: &Scope,
+    options: &Options,
+) -> Result<Policies, GenerateError> {
+    let problems = scope_problems(scope);
+    if !problems.is_empty() {
+        return Err(GenerateError::Scope(problems));
+    }
     let caller = CallerPolicy::from_needs(&needs).ok_or(GenerateError::NoRequirements)?;
     check_size(CALLER_FILE, caller.document(), options.size_limit)?;
 

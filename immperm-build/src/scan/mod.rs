@@ -63,27 +63,7 @@ pub struct ScanOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// One target of the package.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    /// Its name, as cargo gives it.
-    pub name: String,
-    /// What it is.
-    pub kind: TargetKind,
-    /// Its root file, relative to the package directory or absolute.
-    pub root: PathBuf,
-}
-
-/// What a target is (a proc-macro library is a [`Lib`](Self::Lib)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[expect(missing_docs, reason = "cargo's target kinds")]
-pub enum TargetKind {
-    Lib,
-    Bin,
-    Example,
-    Test,
-    Bench,
-}
+pub use crate::project::{Target, TargetKind};
 
 /// Scans the package's targets.
 ///
