@@ -12,6 +12,9 @@
 //! policy-dir = "policy"                 # where committed artifacts live; the default
 //! deny-wildcards = false                # true: an annotation without a bucket is an error
 //! deployed = ["deployed/caller.json"]   # deployed policies to check against
+//! # RAM names of the custom policies `immperm deploy` and the generated scripts create;
+//! # each defaults to `<package>-imm-<document>`
+//! policy-names = { caller = "media-caller", service-role = "media-imm", batch-trigger-role = "media-batch" }
 //! ```
 //!
 //! Every key is optional. Unknown keys and wrongly typed or invalid values are errors naming
@@ -28,7 +31,7 @@ use crate::catalog;
 use crate::requirement::Scope;
 
 /// The keys `[package.metadata.immperm]` accepts, in documentation order.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 10] = [
     "buckets",
     "account",
     "region",
@@ -38,7 +41,24 @@ pub const KEYS: [&str; 9] = [
     "policy-dir",
     "deny-wildcards",
     "deployed",
+    "policy-names",
 ];
+
+/// The keys of `policy-names`: the documents that are custom policies.
+pub const POLICY_NAME_KEYS: [&str; 3] = ["caller", "service-role", "batch-trigger-role"];
+
+/// RAM names for the custom policies the crate's documents become; `None` keeps the name
+/// derived from the package (`<package>-imm-caller`, `-imm-service-role`,
+/// `-imm-batch-trigger-role`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyNames {
+    /// The caller's policy.
+    pub caller: Option<String>,
+    /// The custom IMM service role's policy.
+    pub service_role: Option<String>,
+    /// The batch/trigger role's policy.
+    pub batch_trigger_role: Option<String>,
+}
 
 /// The configuration of one crate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +72,8 @@ pub struct Config {
     pub deny_wildcards: bool,
     /// Deployed policy documents to check the generated ones against, relative to the manifest.
     pub deployed: Vec<PathBuf>,
+    /// The RAM names of the custom policies.
+    pub policy_names: PolicyNames,
 }
 
 impl Default for Config {
@@ -61,6 +83,7 @@ impl Default for Config {
             policy_dir: PathBuf::from("policy"),
             deny_wildcards: false,
             deployed: Vec::new(),
+            policy_names: PolicyNames::default(),
         }
     }
 }
@@ -302,15 +325,55 @@ impl Reader<'_> {
                     }
                 }
             }
+            "policy-names" => self.policy_names(config, value),
             _ => {
-                let mut message = format!("unknown key `{name}`");
-                if let Some(best) = catalog::suggest_among(name, &KEYS).first() {
-                    let _ = write!(message, "; did you mean `{best}`?");
-                } else {
-                    let _ = write!(message, "; the keys are {}", quoted(&KEYS));
-                }
+                let message = unknown("key", name, &KEYS);
                 self.problem(key_span, name, message);
             }
+        }
+    }
+
+    /// `policy-names = { caller = "...", service-role = "...", batch-trigger-role = "..." }`,
+    /// or the same as a `[package.metadata.immperm.policy-names]` table.
+    fn policy_names(&mut self, config: &mut Config, value: &Value<'_>) {
+        let Some(table) = value.get_ref().as_table() else {
+            self.wrong_type(
+                "policy-names",
+                value,
+                "a table such as `{ caller = \"media-caller\" }`",
+            );
+            return;
+        };
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (key, entry) in table {
+            let document = key.get_ref().as_ref();
+            let path = format!("policy-names.{document}");
+            let slot = match document {
+                "caller" => &mut config.policy_names.caller,
+                "service-role" => &mut config.policy_names.service_role,
+                "batch-trigger-role" => &mut config.policy_names.batch_trigger_role,
+                _ => {
+                    let message = unknown("document", document, &POLICY_NAME_KEYS);
+                    self.problem(key.span(), &path, message);
+                    continue;
+                }
+            };
+            let Some(name) = self.string(&path, entry) else {
+                continue;
+            };
+            if let Err(message) = validate_policy_name(&name) {
+                self.problem(entry.span(), &path, message);
+                continue;
+            }
+            if let Some((other, _)) = seen.iter().find(|(_, n)| *n == name) {
+                let message = format!(
+                    "`{name}` is also the name of the `{other}` policy; each document needs its own"
+                );
+                self.problem(entry.span(), &path, message);
+                continue;
+            }
+            seen.push((document.to_owned(), name.clone()));
+            *slot = Some(name);
         }
     }
 
@@ -347,6 +410,17 @@ impl Reader<'_> {
         }
         Some(strings)
     }
+}
+
+/// ``unknown <kind> `<name>`; did you mean `<best>`?`` (or the list of the `known` ones).
+fn unknown(kind: &str, name: &str, known: &[&str]) -> String {
+    let mut message = format!("unknown {kind} `{name}`");
+    if let Some(best) = catalog::suggest_among(name, known).first() {
+        let _ = write!(message, "; did you mean `{best}`?");
+    } else {
+        let _ = write!(message, "; the {kind}s are {}", quoted(known));
+    }
+    message
 }
 
 fn quoted(keys: &[&str]) -> String {
@@ -386,6 +460,25 @@ fn validate_resource_name(what: &str, name: &str) -> Result<(), String> {
     {
         return Err(format!(
             "{what} name `{name}` contains `{bad}`, which cannot appear in a resource name"
+        ));
+    }
+    Ok(())
+}
+
+/// RAM policy names: 1 to 128 letters, digits and hyphens.
+fn validate_policy_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(format!(
+            "policy name `{name}` has {} characters; RAM policy names have 1 to 128",
+            name.chars().count()
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "policy name `{name}` contains `{bad}`; RAM policy names use letters, digits and `-`"
         ));
     }
     Ok(())
@@ -457,6 +550,7 @@ batch-trigger-role = "Batches"
 policy-dir = "ops/policy"
 deny-wildcards = true
 deployed = ["deployed/caller.json"]
+policy-names = { caller = "media-caller", service-role = "media-imm" }
 "#,
         )
         .unwrap();
@@ -469,6 +563,42 @@ deployed = ["deployed/caller.json"]
         assert_eq!(config.policy_dir, PathBuf::from("ops/policy"));
         assert!(config.deny_wildcards);
         assert_eq!(config.deployed, [PathBuf::from("deployed/caller.json")]);
+        assert_eq!(
+            config.policy_names,
+            PolicyNames {
+                caller: Some("media-caller".into()),
+                service_role: Some("media-imm".into()),
+                batch_trigger_role: None,
+            }
+        );
+    }
+
+    #[test]
+    fn policy_names_are_validated_and_located() {
+        let text = "[package.metadata.immperm.policy-names]\ncaller = \"media_caller\"\nservice-rol = \"x\"\nbatch-trigger-role = 3\n\n[package.metadata.immperm.policy-names.nested]\n";
+        assert_eq!(
+            error(text),
+            "app/Cargo.toml:2: `package.metadata.immperm.policy-names.caller`: policy name `media_caller` contains `_`; RAM policy names use letters, digits and `-`\n\
+             app/Cargo.toml:3: `package.metadata.immperm.policy-names.service-rol`: unknown document `service-rol`; did you mean `service-role`?\n\
+             app/Cargo.toml:4: `package.metadata.immperm.policy-names.batch-trigger-role`: expected a string, found integer\n\
+             app/Cargo.toml:6: `package.metadata.immperm.policy-names.nested`: unknown document `nested`; the documents are `caller`, `service-role`, `batch-trigger-role`"
+        );
+        let text = "[package.metadata.immperm]\npolicy-names = { caller = \"same\", batch-trigger-role = \"same\" }\n";
+        assert!(
+            error(text).ends_with("policy; each document needs its own")
+                && error(text).contains("`same` is also the name of the `"),
+            "{}",
+            error(text)
+        );
+        let long = format!(
+            "[package.metadata.immperm]\npolicy-names = {{ caller = \"{}\" }}\n",
+            "x".repeat(129)
+        );
+        assert!(error(&long).contains("has 129 characters; RAM policy names have 1 to 128"));
+        assert!(
+            error("[package.metadata.immperm]\npolicy-names = \"x\"\n")
+                .contains("expected a table")
+        );
     }
 
     #[test]
