@@ -240,6 +240,25 @@ fn boolean(value: bool) -> String {
 }
 
 impl Call {
+    /// Every action a call can be, in the order of the variants.
+    pub const ACTIONS: [&'static str; 15] = [
+        "ListPoliciesForUser",
+        "ListPoliciesForRole",
+        "ListPoliciesForGroup",
+        "ListGroupsForUser",
+        "GetPolicy",
+        "GetPolicyVersion",
+        "ListPolicyVersions",
+        "CreatePolicy",
+        "CreatePolicyVersion",
+        "DeletePolicyVersion",
+        "AttachPolicyToUser",
+        "AttachPolicyToRole",
+        "GetRole",
+        "CreateRole",
+        "UpdateRole",
+    ];
+
     /// The API action, `GetPolicy`.
     pub const fn action(&self) -> &'static str {
         match self {
