@@ -41,7 +41,11 @@ struct Missing {
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome, Failure> {
     let target = Target::load(&args.krate)?;
     let analysis = &target.analysis;
-    let deployed = read_policies(args)?;
+    let deployed = if args.live {
+        crate::live::deployed(args, &target)?
+    } else {
+        read_policies(args)?
+    };
     let principal = match args.principal {
         CheckPrincipal::Caller => Principal::Caller,
         CheckPrincipal::ServiceRole => Principal::ServiceRole,
@@ -173,11 +177,15 @@ fn text(
             let _ = writeln!(out, "collateral: {collateral}");
         }
     }
-    let files = sources
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let files = if sources.is_empty() {
+        "no policy".to_owned()
+    } else {
+        sources
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let summary = if report.missing.is_empty() && report.over_grants.is_empty() {
         format!(
             "ok: {files} allow{} every permission the {} needs ({} grant{})",
