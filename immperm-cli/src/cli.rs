@@ -124,9 +124,11 @@ pub(crate) enum Document {
 pub(crate) enum PolicyFormat {
     /// RAM policy JSON
     Json,
-    /// `alicloud_ram_policy` (and `alicloud_ram_role` with its attachment) resources
+    /// `alicloud_ram_policy` (and `alicloud_ram_role` with its attachment) resources, the
+    /// caller's policy attached to `var.ram_user` or `var.ram_role`
     Terraform,
-    /// `aliyun ram CreatePolicy`/`AttachPolicyToUser` command lines
+    /// A shell script of `aliyun ram` commands that can be run again (it versions existing
+    /// policies), attaching the caller's policy to `$RAM_USER` or `$RAM_ROLE`
     AliyunCli,
 }
 
