@@ -97,16 +97,22 @@ fn say(text: &str) {
 
 /// What RAM should hold for `resources`, the caller's policy attached to each of `callers`.
 fn desired(resources: &[Resource], callers: &[Attachee]) -> Desired {
-    let mut desired = Desired::default();
-    let mut keys: Vec<&str> = Vec::new();
+    let mut roles = Vec::new();
+    // Each policy with the key its attachments name it by.
+    let mut policies: Vec<(&str, DesiredPolicy)> = Vec::new();
     for resource in resources {
+        let attach_to = |policies: &mut Vec<(&str, DesiredPolicy)>, key: &str, to: &[Attachee]| {
+            if let Some((_, policy)) = policies.iter_mut().find(|(k, _)| *k == key) {
+                policy.attach_to.extend(to.iter().cloned());
+            }
+        };
         match resource {
             Resource::Role {
                 name,
                 description,
                 trust,
                 ..
-            } => desired.roles.push(DesiredRole {
+            } => roles.push(DesiredRole {
                 name: name.clone(),
                 description: description.clone(),
                 trust: trust.clone(),
@@ -116,37 +122,25 @@ fn desired(resources: &[Resource], callers: &[Attachee]) -> Desired {
                 name,
                 description,
                 document,
-            } => {
-                keys.push(key);
-                desired.policies.push(DesiredPolicy {
+            } => policies.push((
+                key,
+                DesiredPolicy {
                     name: name.clone(),
                     description: description.clone(),
                     document: document.clone(),
                     attach_to: Vec::new(),
-                });
-            }
+                },
+            )),
             Resource::AttachToRole { key, role, .. } => {
-                if let Some(policy) = policy_of(&mut desired, &keys, key) {
-                    policy.attach_to.push(Attachee::Role(role.clone()));
-                }
+                attach_to(&mut policies, key, &[Attachee::Role(role.clone())]);
             }
-            Resource::AttachToUser { key } => {
-                if let Some(policy) = policy_of(&mut desired, &keys, key) {
-                    policy.attach_to.extend(callers.iter().cloned());
-                }
-            }
+            Resource::AttachToUser { key } => attach_to(&mut policies, key, callers),
         }
     }
-    desired
-}
-
-fn policy_of<'d>(
-    desired: &'d mut Desired,
-    keys: &[&str],
-    key: &str,
-) -> Option<&'d mut DesiredPolicy> {
-    let index = keys.iter().position(|k| *k == key)?;
-    desired.policies.get_mut(index)
+    Desired {
+        roles,
+        policies: policies.into_iter().map(|(_, policy)| policy).collect(),
+    }
 }
 
 /// `--print-own-policy`: the policy `deploy` and `check --live` need.

@@ -324,6 +324,93 @@ fn at_rams_limit_of_five_versions_the_oldest_non_default_one_is_deleted() {
 }
 
 #[test]
+fn a_role_with_another_trust_policy_is_updated() {
+    let scratch = scratch();
+    let server = RamServer::start().unwrap();
+    server.add_user("media-app");
+    server.add_role(
+        "MediaAppImmRole",
+        r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ecs.aliyuncs.com"}}]}"#,
+    );
+    let run = deploy(&scratch, &server, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(concat!(
+            "  ~ update the trust policy of role `MediaAppImmRole`\n",
+            "              \"Action\": \"sts:AssumeRole\",\n",
+            "              \"Principal\": {\n",
+            "      -         \"Service\": \"ecs.aliyuncs.com\"\n",
+            "      +         \"Service\": \"imm.aliyuncs.com\"\n",
+        )),
+        "{}",
+        run.stdout
+    );
+    let writes = writes(&server.take_calls());
+    assert_eq!(writes[0], "UpdateRole");
+    assert!(!writes.contains(&"CreateRole".to_owned()));
+    assert_eq!(
+        ram_document(&server.trust("MediaAppImmRole").unwrap()),
+        example_document("service-role-trust.json")
+    );
+}
+
+#[test]
+fn the_batch_trigger_role_and_its_policy_are_deployed_too() {
+    let server = RamServer::start().unwrap();
+    server.add_user("archiver");
+    let scratch = scratch();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/custom-roles");
+    let run = immperm(
+        &scratch,
+        &server,
+        &[
+            "deploy",
+            fixture.to_str().unwrap(),
+            "--role",
+            "archiver-runner",
+            "--dry-run",
+        ],
+    );
+    // The caller's role must exist: nothing is planned without it.
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("error: RAM role `archiver-runner` does not exist")
+    );
+    server.add_role("archiver-runner", r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"RAM": "acs:ram::1234567890123456:root"}}]}"#);
+    let run = immperm(
+        &scratch,
+        &server,
+        &[
+            "deploy",
+            fixture.to_str().unwrap(),
+            "--role",
+            "archiver-runner",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let plan: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("  + ") || line.starts_with("  ~ "))
+        .collect();
+    assert_eq!(
+        plan,
+        [
+            "  + create role `ArchiveImmRole`",
+            "  + create role `ArchiveBatchRole`",
+            "  + create policy `archive-indexer-imm-caller`",
+            "  + create policy `archive-indexer-imm-service-role`",
+            "  + create policy `archive-indexer-imm-batch-trigger-role`",
+            "  + attach policy `archive-indexer-imm-caller` to role `archiver-runner`",
+            "  + attach policy `archive-indexer-imm-service-role` to role `ArchiveImmRole`",
+            "  + attach policy `archive-indexer-imm-batch-trigger-role` to role `ArchiveBatchRole`",
+        ]
+    );
+}
+
+#[test]
 fn a_missing_user_is_an_error_that_says_how_to_fix_it() {
     let scratch = scratch();
     let server = RamServer::start().unwrap();
