@@ -360,17 +360,12 @@ fn the_batch_trigger_role_and_its_policy_are_deployed_too() {
     server.add_user("archiver");
     let scratch = scratch();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/custom-roles");
-    let run = immperm(
-        &scratch,
-        &server,
-        &[
-            "deploy",
-            fixture.to_str().unwrap(),
-            "--role",
-            "archiver-runner",
-            "--dry-run",
-        ],
-    );
+    let fixture = fixture.to_str().unwrap();
+    let plan = || {
+        let args = ["deploy", fixture, "--role", "archiver-runner", "--dry-run"];
+        immperm(&scratch, &server, &args)
+    };
+    let run = plan();
     // The caller's role must exist: nothing is planned without it.
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
@@ -378,25 +373,15 @@ fn the_batch_trigger_role_and_its_policy_are_deployed_too() {
             .starts_with("error: RAM role `archiver-runner` does not exist")
     );
     server.add_role("archiver-runner", r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"RAM": "acs:ram::1234567890123456:root"}}]}"#);
-    let run = immperm(
-        &scratch,
-        &server,
-        &[
-            "deploy",
-            fixture.to_str().unwrap(),
-            "--role",
-            "archiver-runner",
-            "--dry-run",
-        ],
-    );
+    let run = plan();
     assert_eq!(run.code, 0, "{run:?}");
-    let plan: Vec<&str> = run
+    let changes: Vec<&str> = run
         .stdout
         .lines()
         .filter(|line| line.starts_with("  + ") || line.starts_with("  ~ "))
         .collect();
     assert_eq!(
-        plan,
+        changes,
         [
             "  + create role `ArchiveImmRole`",
             "  + create role `ArchiveBatchRole`",

@@ -157,6 +157,41 @@ fn refuse(status: u16, code: &str, message: &str) -> Refusal {
     (status, code.to_owned(), message.to_owned())
 }
 
+fn no_policy() -> Refusal {
+    refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
+}
+
+fn no_version() -> Refusal {
+    refuse(
+        404,
+        "EntityNotExist.Policy.Version",
+        "The policy version does not exist.",
+    )
+}
+
+/// A name to create a `Policy` or `Role` with: valid, and not taken.
+fn new_name(entity: &str, valid: bool, taken: bool) -> Result<(), Refusal> {
+    if !valid {
+        return Err(refuse(
+            400,
+            &format!("InvalidParameter.{entity}Name.InvalidChars"),
+            &format!("The {} name is invalid.", entity.to_ascii_lowercase()),
+        ));
+    }
+    if taken {
+        return Err(refuse(
+            409,
+            &format!("EntityAlreadyExists.{entity}"),
+            &format!("The {} already exists.", entity.to_ascii_lowercase()),
+        ));
+    }
+    Ok(())
+}
+
+fn role_arn(name: &str) -> String {
+    format!("acs:ram::{ACCOUNT}:role/{}", name.to_ascii_lowercase())
+}
+
 /// RAM returns documents in its own form: compact, `Action` and `Resource` always lists.
 fn reformat(document: &str) -> String {
     let Ok(mut value) = serde_json::from_str::<Value>(document) else {
@@ -352,11 +387,7 @@ impl State {
     fn attach(&mut self, who: &Who, kind: &str, name: &str) -> Result<Value, Refusal> {
         self.exists(who)?;
         if self.find(kind, name).is_none() {
-            return Err(refuse(
-                404,
-                "EntityNotExist.Policy",
-                "The policy does not exist.",
-            ));
+            return Err(no_policy());
         }
         let key = (who.clone(), kind.to_owned(), name.to_owned());
         let entity = match who {
@@ -462,9 +493,7 @@ impl State {
             "GetPolicy" => {
                 let name = get("PolicyName");
                 let (description, version, document) =
-                    self.find(&kind, &name).ok_or_else(|| {
-                        refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
-                    })?;
+                    self.find(&kind, &name).ok_or_else(no_policy)?;
                 Ok(json!({
                     "Policy": {"PolicyName": name, "PolicyType": kind, "Description": description,
                                "DefaultVersion": version, "PolicyDocument": document},
@@ -475,41 +504,25 @@ impl State {
                 let name = get("PolicyName");
                 let wanted = get("VersionId");
                 if kind == "System" {
-                    let (version, document) = self.system.get(&name).ok_or_else(|| {
-                        refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
-                    })?;
+                    let (version, document) = self.system.get(&name).ok_or_else(no_policy)?;
                     if *version != wanted {
-                        return Err(refuse(
-                            404,
-                            "EntityNotExist.Policy.Version",
-                            "The policy version does not exist.",
-                        ));
+                        return Err(no_version());
                     }
                     return Ok(
                         json!({"PolicyVersion": {"VersionId": version, "IsDefaultVersion": true,
                                      "PolicyDocument": document, "CreateDate": "2018-05-23T00:00:00Z"}}),
                     );
                 }
-                let policy = self.custom.get(&name).ok_or_else(|| {
-                    refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
-                })?;
+                let policy = self.custom.get(&name).ok_or_else(no_policy)?;
                 let version = policy
                     .versions
                     .iter()
                     .find(|v| format!("v{}", v.number) == wanted)
-                    .ok_or_else(|| {
-                        refuse(
-                            404,
-                            "EntityNotExist.Policy.Version",
-                            "The policy version does not exist.",
-                        )
-                    })?;
+                    .ok_or_else(no_version)?;
                 Ok(json!({"PolicyVersion": Self::version_json(policy, version)}))
             }
             "ListPolicyVersions" => {
-                let policy = self.custom.get(&get("PolicyName")).ok_or_else(|| {
-                    refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
-                })?;
+                let policy = self.custom.get(&get("PolicyName")).ok_or_else(no_policy)?;
                 let versions: Vec<Value> = policy
                     .versions
                     .iter()
@@ -520,20 +533,11 @@ impl State {
             }
             "CreatePolicy" => {
                 let name = get("PolicyName");
-                if !valid_policy_name(&name) {
-                    return Err(refuse(
-                        400,
-                        "InvalidParameter.PolicyName.InvalidChars",
-                        "The policy name is invalid.",
-                    ));
-                }
-                if self.custom.contains_key(&name) {
-                    return Err(refuse(
-                        409,
-                        "EntityAlreadyExists.Policy",
-                        "The policy already exists.",
-                    ));
-                }
+                new_name(
+                    "Policy",
+                    valid_policy_name(&name),
+                    self.custom.contains_key(&name),
+                )?;
                 let document = get("PolicyDocument");
                 Self::document(&document, PolicyKind::Identity)?;
                 self.custom.insert(
@@ -568,9 +572,7 @@ impl State {
                 };
                 let document = get("PolicyDocument");
                 Self::document(&document, PolicyKind::Identity)?;
-                let policy = self.custom.get_mut(&name).ok_or_else(|| {
-                    refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
-                })?;
+                let policy = self.custom.get_mut(&name).ok_or_else(no_policy)?;
                 if policy.versions.len() >= VERSION_LIMIT {
                     if !rotate {
                         return Err(refuse(
@@ -587,9 +589,7 @@ impl State {
                 let number = self
                     .add_version(&name, &document, set_as_default)
                     .unwrap_or_default();
-                let policy = self.custom.get(&name).ok_or_else(|| {
-                    refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
-                })?;
+                let policy = self.custom.get(&name).ok_or_else(no_policy)?;
                 let version = policy
                     .versions
                     .iter()
@@ -598,21 +598,16 @@ impl State {
                 Ok(json!({"PolicyVersion": Self::version_json(policy, version)}))
             }
             "DeletePolicyVersion" => {
-                let policy = self.custom.get_mut(&get("PolicyName")).ok_or_else(|| {
-                    refuse(404, "EntityNotExist.Policy", "The policy does not exist.")
-                })?;
+                let policy = self
+                    .custom
+                    .get_mut(&get("PolicyName"))
+                    .ok_or_else(no_policy)?;
                 let wanted = get("VersionId");
                 let index = policy
                     .versions
                     .iter()
                     .position(|v| format!("v{}", v.number) == wanted)
-                    .ok_or_else(|| {
-                        refuse(
-                            404,
-                            "EntityNotExist.Policy.Version",
-                            "The policy version does not exist.",
-                        )
-                    })?;
+                    .ok_or_else(no_version)?;
                 if policy
                     .versions
                     .get(index)
@@ -638,35 +633,22 @@ impl State {
                 let (trust, description) = self.roles.get(&name).ok_or_else(|| {
                     refuse(404, "EntityNotExist.Role", "The role does not exist.")
                 })?;
-                Ok(
-                    json!({"Role": {"RoleName": name, "Arn": format!("acs:ram::{ACCOUNT}:role/{}", name.to_ascii_lowercase()),
+                Ok(json!({"Role": {"RoleName": name, "Arn": role_arn(&name),
                           "AssumeRolePolicyDocument": trust, "Description": description,
-                          "RoleId": "300000000000000", "MaxSessionDuration": 3600}}),
-                )
+                          "RoleId": "300000000000000", "MaxSessionDuration": 3600}}))
             }
             "CreateRole" => {
                 let name = get("RoleName");
-                if !valid_role_name(&name) {
-                    return Err(refuse(
-                        400,
-                        "InvalidParameter.RoleName.InvalidChars",
-                        "The role name is invalid.",
-                    ));
-                }
-                if self.roles.contains_key(&name) {
-                    return Err(refuse(
-                        409,
-                        "EntityAlreadyExists.Role",
-                        "The role already exists.",
-                    ));
-                }
+                new_name(
+                    "Role",
+                    valid_role_name(&name),
+                    self.roles.contains_key(&name),
+                )?;
                 let trust = get("AssumeRolePolicyDocument");
                 Self::document(&trust, PolicyKind::Trust)?;
                 self.roles
                     .insert(name.clone(), (reformat(&trust), get("Description")));
-                Ok(
-                    json!({"Role": {"RoleName": name, "Arn": format!("acs:ram::{ACCOUNT}:role/{}", name.to_ascii_lowercase())}}),
-                )
+                Ok(json!({"Role": {"RoleName": name, "Arn": role_arn(&name)}}))
             }
             "UpdateRole" => {
                 let name = get("RoleName");
