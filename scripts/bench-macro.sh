@@ -9,7 +9,9 @@
 # generates (generated once by a copy of the crate with the export, `exported`, then included
 # as a source file), so its figures are the attribute's cost: expansion, capability and
 # compile-time check. A third row measures `exported` itself: the attribute plus the
-# build script (compiling and linking it, and the source scan).
+# build script (compiling and linking it, and the source scan). A fourth, `traced`, puts
+# `#[tracing::instrument(skip_all)]` on the same functions instead, the yardstick: the last
+# lines give each attribute's cost per annotated function and their ratio.
 #
 #   scripts/bench-macro.sh [N] [RUNS]
 #
@@ -51,6 +53,7 @@ publish = false
 
 [dependencies]
 immperm = { path = "$repo/immperm" }
+tracing = "0.1"
 EOF
     if [[ "$name" == exported ]]; then
         # Set up as users set it up: the build-script export.
@@ -76,6 +79,8 @@ EOF
                 echo "/// Builds request $i."
                 if [[ "$annotate" == 1 ]]; then
                     echo "#[requires_imm(${declarations[$((i % ${#declarations[@]}))]})]"
+                elif [[ "$annotate" == 2 ]]; then
+                    echo "#[tracing::instrument(skip_all)]"
                 fi
                 cat <<EOF
 pub fn request_$i(bucket: &str, key: &str, width: u32, format: crate::Format) -> Result<String, String> {
@@ -112,10 +117,11 @@ EOF
 generate plain 0
 generate annotated 1
 generate exported 1
+generate traced 2
 cat >"$work/Cargo.toml" <<EOF
 [workspace]
 resolver = "3"
-members = ["plain", "annotated", "exported"]
+members = ["plain", "annotated", "exported", "traced"]
 EOF
 if [[ -n "${BUILD_OPT_LEVEL:-}" ]]; then
     printf '\n[profile.dev.build-override]\nopt-level = %s\n' "$BUILD_OPT_LEVEL" >>"$work/Cargo.toml"
@@ -142,13 +148,14 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 echo "| command, crate | plain, wall (s) | measured, wall (s) | ratio, wall | plain, CPU (s) | measured, CPU (s) | ratio, CPU |"
 echo "|---|---|---|---|---|---|---|"
 for command in check build; do
-    plain=() annotated=() exported=()
+    plain=() annotated=() exported=() traced=()
     for ((r = 0; r < runs; r++)); do
         plain+=("$(measure "$command" plain)")
         annotated+=("$(measure "$command" annotated)")
         exported+=("$(measure "$command" exported)")
+        traced+=("$(measure "$command" traced)")
     done
-    for crate in annotated exported; do
+    for crate in annotated exported traced; do
         declare -n measured="$crate"
         row="| \`cargo $command\`, $crate"
         for column in 1 2; do
@@ -159,5 +166,11 @@ for command in check build; do
         echo "$row |"
         unset -n measured
     done
-    echo "runs (wall cpu), plain: ${plain[*]}; annotated: ${annotated[*]}; exported: ${exported[*]}" >&2
+    p="$(printf '%s\n' "${plain[@]}" | cut -d' ' -f2 | median)"
+    a="$(printf '%s\n' "${annotated[@]}" | cut -d' ' -f2 | median)"
+    t="$(printf '%s\n' "${traced[@]}" | cut -d' ' -f2 | median)"
+    printf 'per annotated function, `cargo %s` CPU: `#[requires_imm]` %.3f ms, `#[tracing::instrument(skip_all)]` %.3f ms, ratio %.2f\n' \
+        "$command" "$(echo "($a - $p) * 1000 / $functions" | bc -l)" "$(echo "($t - $p) * 1000 / $functions" | bc -l)" \
+        "$(echo "($a - $p) / ($t - $p)" | bc -l)"
+    echo "runs (wall cpu), plain: ${plain[*]}; annotated: ${annotated[*]}; exported: ${exported[*]}; traced: ${traced[*]}" >&2
 done

@@ -16,6 +16,9 @@
 //! features = ["video"]                  # the package's features; default: none but `default`
 //! default-features = true               # the default
 //! target = "x86_64-unknown-linux-gnu"   # default: the host running the command
+//! # RAM names of the custom policies `immperm deploy` and the generated scripts create;
+//! # each defaults to `<package>-imm-<document>`
+//! policy-names = { caller = "media-caller", service-role = "media-imm", batch-trigger-role = "media-batch" }
 //! ```
 //!
 //! Every key is optional. Unknown keys and wrongly typed or invalid values are errors naming
@@ -32,7 +35,7 @@ use crate::catalog;
 use crate::requirement::Scope;
 
 /// The keys `[package.metadata.immperm]` accepts, in documentation order.
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 13] = [
     "buckets",
     "account",
     "region",
@@ -45,7 +48,24 @@ pub const KEYS: [&str; 12] = [
     "features",
     "default-features",
     "target",
+    "policy-names",
 ];
+
+/// The keys of `policy-names`: the documents that are custom policies.
+pub const POLICY_NAME_KEYS: [&str; 3] = ["caller", "service-role", "batch-trigger-role"];
+
+/// RAM names for the custom policies the crate's documents become; `None` keeps the name
+/// derived from the package (`<package>-imm-caller`, `-imm-service-role`,
+/// `-imm-batch-trigger-role`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyNames {
+    /// The caller's policy.
+    pub caller: Option<String>,
+    /// The custom IMM service role's policy.
+    pub service_role: Option<String>,
+    /// The batch/trigger role's policy.
+    pub batch_trigger_role: Option<String>,
+}
 
 /// The configuration of one crate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +85,8 @@ pub struct Config {
     pub default_features: bool,
     /// The target triple the committed lock and policies are derived for; `None`: the host.
     pub target: Option<String>,
+    /// The RAM names of the custom policies.
+    pub policy_names: PolicyNames,
 }
 
 impl Default for Config {
@@ -77,6 +99,7 @@ impl Default for Config {
             features: Vec::new(),
             default_features: true,
             target: None,
+            policy_names: PolicyNames::default(),
         }
     }
 }
@@ -319,13 +342,9 @@ impl Reader<'_> {
                 }
             }
             "features" | "default-features" | "target" => self.selection(config, name, value),
+            "policy-names" => self.policy_names(config, value),
             _ => {
-                let mut message = format!("unknown key `{name}`");
-                if let Some(best) = catalog::suggest_among(name, &KEYS).first() {
-                    let _ = write!(message, "; did you mean `{best}`?");
-                } else {
-                    let _ = write!(message, "; the keys are {}", quoted(&KEYS));
-                }
+                let message = unknown("key", name, &KEYS);
                 self.problem(key_span, name, message);
             }
         }
@@ -372,6 +391,50 @@ impl Reader<'_> {
         }
     }
 
+    /// `policy-names = { caller = "...", service-role = "...", batch-trigger-role = "..." }`,
+    /// or the same as a `[package.metadata.immperm.policy-names]` table.
+    fn policy_names(&mut self, config: &mut Config, value: &Value<'_>) {
+        let Some(table) = value.get_ref().as_table() else {
+            self.wrong_type(
+                "policy-names",
+                value,
+                "a table such as `{ caller = \"media-caller\" }`",
+            );
+            return;
+        };
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (key, entry) in table {
+            let document = key.get_ref().as_ref();
+            let path = format!("policy-names.{document}");
+            let slot = match document {
+                "caller" => &mut config.policy_names.caller,
+                "service-role" => &mut config.policy_names.service_role,
+                "batch-trigger-role" => &mut config.policy_names.batch_trigger_role,
+                _ => {
+                    let message = unknown("document", document, &POLICY_NAME_KEYS);
+                    self.problem(key.span(), &path, message);
+                    continue;
+                }
+            };
+            let Some(name) = self.string(&path, entry) else {
+                continue;
+            };
+            if let Err(message) = validate_policy_name(&name) {
+                self.problem(entry.span(), &path, message);
+                continue;
+            }
+            if let Some((other, _)) = seen.iter().find(|(_, n)| *n == name) {
+                let message = format!(
+                    "`{name}` is also the name of the `{other}` policy; each document needs its own"
+                );
+                self.problem(entry.span(), &path, message);
+                continue;
+            }
+            seen.push((document.to_owned(), name.clone()));
+            *slot = Some(name);
+        }
+    }
+
     fn wrong_type(&mut self, name: &str, value: &Value<'_>, expected: &str) {
         let found = value.get_ref().type_str();
         self.problem(
@@ -405,6 +468,17 @@ impl Reader<'_> {
         }
         Some(strings)
     }
+}
+
+/// ``unknown <kind> `<name>`; did you mean `<best>`?`` (or the list of the `known` ones).
+fn unknown(kind: &str, name: &str, known: &[&str]) -> String {
+    let mut message = format!("unknown {kind} `{name}`");
+    if let Some(best) = catalog::suggest_among(name, known).first() {
+        let _ = write!(message, "; did you mean `{best}`?");
+    } else {
+        let _ = write!(message, "; the {kind}s are {}", quoted(known));
+    }
+    message
 }
 
 fn quoted(keys: &[&str]) -> String {
@@ -444,6 +518,25 @@ fn validate_resource_name(what: &str, name: &str) -> Result<(), String> {
     {
         return Err(format!(
             "{what} name `{name}` contains `{bad}`, which cannot appear in a resource name"
+        ));
+    }
+    Ok(())
+}
+
+/// RAM policy names: 1 to 128 letters, digits and hyphens.
+fn validate_policy_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(format!(
+            "policy name `{name}` has {} characters; RAM policy names have 1 to 128",
+            name.chars().count()
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "policy name `{name}` contains `{bad}`; RAM policy names use letters, digits and `-`"
         ));
     }
     Ok(())
@@ -518,6 +611,7 @@ deployed = ["deployed/caller.json"]
 features = ["video", "thumbs"]
 default-features = false
 target = "aarch64-unknown-linux-gnu"
+policy-names = { caller = "media-caller", service-role = "media-imm" }
 "#,
         )
         .unwrap();
@@ -533,6 +627,42 @@ target = "aarch64-unknown-linux-gnu"
         assert_eq!(config.features, ["video", "thumbs"]);
         assert!(!config.default_features);
         assert_eq!(config.target.as_deref(), Some("aarch64-unknown-linux-gnu"));
+        assert_eq!(
+            config.policy_names,
+            PolicyNames {
+                caller: Some("media-caller".into()),
+                service_role: Some("media-imm".into()),
+                batch_trigger_role: None,
+            }
+        );
+    }
+
+    #[test]
+    fn policy_names_are_validated_and_located() {
+        let text = "[package.metadata.immperm.policy-names]\ncaller = \"media_caller\"\nservice-rol = \"x\"\nbatch-trigger-role = 3\n\n[package.metadata.immperm.policy-names.nested]\n";
+        assert_eq!(
+            error(text),
+            "app/Cargo.toml:2: `package.metadata.immperm.policy-names.caller`: policy name `media_caller` contains `_`; RAM policy names use letters, digits and `-`\n\
+             app/Cargo.toml:3: `package.metadata.immperm.policy-names.service-rol`: unknown document `service-rol`; did you mean `service-role`?\n\
+             app/Cargo.toml:4: `package.metadata.immperm.policy-names.batch-trigger-role`: expected a string, found integer\n\
+             app/Cargo.toml:6: `package.metadata.immperm.policy-names.nested`: unknown document `nested`; the documents are `caller`, `service-role`, `batch-trigger-role`"
+        );
+        let text = "[package.metadata.immperm]\npolicy-names = { caller = \"same\", batch-trigger-role = \"same\" }\n";
+        assert!(
+            error(text).ends_with("policy; each document needs its own")
+                && error(text).contains("`same` is also the name of the `"),
+            "{}",
+            error(text)
+        );
+        let long = format!(
+            "[package.metadata.immperm]\npolicy-names = {{ caller = \"{}\" }}\n",
+            "x".repeat(129)
+        );
+        assert!(error(&long).contains("has 129 characters; RAM policy names have 1 to 128"));
+        assert!(
+            error("[package.metadata.immperm]\npolicy-names = \"x\"\n")
+                .contains("expected a table")
+        );
     }
 
     #[test]

@@ -42,7 +42,11 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome, Failure> {
     let target = Target::load(&args.krate, Selection::Requested)?;
     target.require_resolved()?;
     let analysis = &target.analysis;
-    let deployed = read_policies(args)?;
+    let deployed = if args.live {
+        crate::live::deployed(args, &target)?
+    } else {
+        read_policies(args)?
+    };
     let principal = match args.principal {
         CheckPrincipal::Caller => Principal::Caller,
         CheckPrincipal::ServiceRole => Principal::ServiceRole,
@@ -174,11 +178,15 @@ fn text(
             let _ = writeln!(out, "collateral: {collateral}");
         }
     }
-    let files = sources
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let files = if sources.is_empty() {
+        "no policy".to_owned()
+    } else {
+        sources
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let summary = if report.missing.is_empty() && report.over_grants.is_empty() {
         format!(
             "ok: {files} allow{} every permission the {} needs ({} grant{})",

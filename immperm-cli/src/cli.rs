@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Least-privilege Alibaba Cloud RAM policies for IMM used through OSS, derived from a
 /// crate's `#[requires_imm]` annotations.
@@ -41,12 +41,23 @@ pub(crate) enum Command {
     /// Check deployed RAM policies against what the crate's code needs.
     ///
     /// Reads each policy as written in the RAM console, or as `aliyun ram GetPolicyVersion` (or
-    /// `GetPolicy`) prints it, and evaluates every permission the principal needs the way RAM
-    /// does: an explicit `Deny` wins, else an `Allow` grants, else the request is denied. An
-    /// `Allow` under a `Condition` is not a proven allow: it counts as missing, and so does a
-    /// permission a conditional `Deny` may refuse. Exits with 1 and one line per missing grant,
-    /// naming the functions that need it.
+    /// `GetPolicy`) prints it; or, with `--live`, every policy RAM applies to a user (its own
+    /// and its groups', system policies included) or a role. Evaluates every permission the
+    /// principal needs the way RAM does: an explicit `Deny` wins, else an `Allow` grants, else
+    /// the request is denied. An `Allow` under a `Condition` is not a proven allow: it counts
+    /// as missing, and so does a permission a conditional `Deny` may refuse. Exits with 1 and
+    /// one line per missing grant, naming the functions that need it.
     Check(CheckArgs),
+    /// Make RAM hold the policies the crate's code needs, attached where they apply.
+    ///
+    /// Creates the crate's custom policies, or gives them a new default version when their
+    /// document differs (deleting the oldest non-default version when RAM's limit of 5 is
+    /// reached); creates or updates a custom IMM service role (and batch/trigger role) with its
+    /// trust policy; attaches the caller's policy to `--user` or `--role` and the roles'
+    /// policies to the roles. Prints the plan first, with the document changes, then applies
+    /// only what differs: a second run changes nothing. Documents are compared as RAM reads
+    /// them, so RAM's reformatting is not a change.
+    Deploy(DeployArgs),
     /// Show the catalog of IMM operations, with evidence and what each action unlocks.
     ///
     /// For every operation: its modes, whether it saves with `sys/saveas` and notifies, the IMM
@@ -123,9 +134,11 @@ pub(crate) enum Document {
 pub(crate) enum PolicyFormat {
     /// RAM policy JSON
     Json,
-    /// `alicloud_ram_policy` (and `alicloud_ram_role` with its attachment) resources
+    /// `alicloud_ram_policy` (and `alicloud_ram_role` with its attachment) resources, the
+    /// caller's policy attached to `var.ram_user` or `var.ram_role`
     Terraform,
-    /// `aliyun ram CreatePolicy`/`AttachPolicyToUser` command lines
+    /// A shell script of `aliyun ram` commands that can be run again (it versions existing
+    /// policies), attaching the caller's policy to `$RAM_USER` or `$RAM_ROLE`
     AliyunCli,
 }
 
@@ -158,14 +171,47 @@ pub(crate) struct LockArgs {
     pub(crate) check: bool,
 }
 
+/// How to reach RAM: the credentials and the endpoint.
+#[derive(Debug, Args)]
+pub(crate) struct RamArgs {
+    /// The aliyun CLI profile to read credentials from (`~/.aliyun/config.json`); by default
+    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and
+    /// `ALIBABA_CLOUD_SECURITY_TOKEN`, else the profile `ALIBABA_CLOUD_PROFILE` names, else the
+    /// CLI's current one
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// The RAM API endpoint (default `https://ram.aliyuncs.com`, or `IMMPERM_RAM_ENDPOINT`);
+    /// plain `http://` only for a loopback test server
+    #[arg(long, value_name = "URL")]
+    pub(crate) ram_endpoint: Option<String>,
+}
+
 // The arguments of `check`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("live-principal").args(["user", "role"])))]
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) krate: CrateArgs,
     /// The deployed policy files, all attached to the principal
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 1..,
+        required_unless_present = "live",
+        conflicts_with = "live"
+    )]
     pub(crate) policy: Vec<PathBuf>,
+    /// Read the policies attached in RAM instead, to `--user` (with its groups') or `--role`
+    #[arg(long, requires = "live-principal")]
+    pub(crate) live: bool,
+    /// With `--live`: the RAM user whose policies are checked
+    #[arg(long, value_name = "NAME", requires = "live", conflicts_with = "role")]
+    pub(crate) user: Option<String>,
+    /// With `--live`: the RAM role whose policies are checked
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub(crate) role: Option<String>,
+    #[command(flatten)]
+    pub(crate) ram: RamArgs,
     /// Also fail on over-grants: actions nothing needs (wildcards expanded against the
     /// catalog's known actions), resources broader than needed, `ram:PassRole` on every role
     /// without an `acs:Service` condition; and list collateral IMM actions
@@ -188,6 +234,32 @@ pub(crate) enum CheckPrincipal {
     ServiceRole,
     /// The role IMM batch processors and triggers run as
     BatchTriggerRole,
+}
+
+// The arguments of `deploy`.
+#[derive(Debug, Args)]
+pub(crate) struct DeployArgs {
+    #[command(flatten)]
+    pub(crate) krate: CrateArgs,
+    /// The RAM user that runs the code: the caller's policy is attached to it
+    #[arg(long, value_name = "NAME", conflicts_with = "role")]
+    pub(crate) user: Option<String>,
+    /// The RAM role that runs the code: the caller's policy is attached to it
+    #[arg(long, value_name = "NAME")]
+    pub(crate) role: Option<String>,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Print the plan, change nothing, and exit with 1 when RAM differs from what the code
+    /// needs (for CI)
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Print the RAM policy `deploy` and `check --live` need to run, for the crate's policies
+    /// and roles and the `--user` or `--role` given, and change nothing
+    #[arg(long, conflicts_with_all = ["dry_run", "check"])]
+    pub(crate) print_own_policy: bool,
+    #[command(flatten)]
+    pub(crate) ram: RamArgs,
 }
 
 // The arguments of `catalog`.

@@ -6,26 +6,39 @@
 //!                [--format json|terraform|aliyun-cli] [--out DIR]
 //! immperm explain [PATH] [--format text|json]
 //! immperm lock [PATH] [--check]
-//! immperm check [PATH] --policy FILE... [--strict] [--format text|json]
+//! immperm check [PATH] (--policy FILE... | --live (--user NAME | --role NAME))
+//!               [--strict] [--format text|json]
 //!               [--principal caller|service-role|batch-trigger-role]
+//! immperm deploy [PATH] (--user NAME | --role NAME) [--dry-run] [--check]
+//! immperm deploy [PATH] --print-own-policy [--user NAME | --role NAME]
 //! immperm catalog [--format text|json]
 //! ```
+//!
+//! `check --live` and `deploy` call RAM's API: `--profile NAME` picks an aliyun CLI profile
+//! (by default the `ALIBABA_CLOUD_*` variables, then the CLI's profile), and
+//! `--ram-endpoint URL` (or `IMMPERM_RAM_ENDPOINT`) another endpoint than
+//! `https://ram.aliyuncs.com`; plain `http://` is accepted for loopback test servers only.
 //!
 //! `PATH` is a crate directory (the one with `Cargo.toml`; default `.`). Installed as
 //! `cargo-immperm` too, the same commands run as `cargo immperm ...`.
 //!
 //! Exit status: 0 on success; 1 when a check found a difference (a stale lock file, a
-//! missing grant, an over-grant with `--strict`); 2 for usage, configuration and source
-//! errors, with the message on stderr.
+//! missing grant, an over-grant with `--strict`, RAM differing from the code with
+//! `deploy --check`); 2 for usage, configuration, source and RAM API errors, with the message
+//! on stderr.
 
 mod aliyun;
 mod catalog;
 mod check;
 mod cli;
+mod deploy;
+mod diff;
 mod explain;
+mod live;
 mod lock;
 mod outcome;
 mod policy;
+mod ram;
 mod target;
 mod terraform;
 
@@ -77,6 +90,7 @@ where
         Command::Explain(args) => explain::run(&args),
         Command::Lock(args) => lock::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Deploy(args) => deploy::run(&args),
         Command::Catalog(args) => catalog::run(&args),
     };
     match result {

@@ -1,6 +1,7 @@
 //! What a command produces: its output and exit status, or an error.
 
 use std::fmt;
+use std::io::Write as _;
 
 /// How a command that ran to the end went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,4 +62,9 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Writes `note: <message>` to stderr at once, before the command's own output.
+pub(crate) fn note(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "note: {message}");
 }

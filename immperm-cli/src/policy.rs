@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use immperm_build::catalog;
+use immperm_build::config::PolicyNames;
 use immperm_build::generate::{self, Policies, ServiceRolePolicy};
 use immperm_ram::policy::PolicyDocument;
 
@@ -61,10 +62,7 @@ pub(crate) fn run(args: &PolicyArgs) -> Result<Outcome, Failure> {
     let Some(policies) = &target.analysis.policies else {
         return Err(nothing_declared(&target));
     };
-    let names = Names::new(
-        &target.name(),
-        &target.analysis.config.scope.batch_trigger_role,
-    );
+    let names = Names::of(&target);
     let warnings = target.warnings();
     if let Some(dir) = &args.out {
         let mut outcome = write_all(&target, policies, &names, args.format, dir)?;
@@ -88,7 +86,7 @@ pub(crate) fn run(args: &PolicyArgs) -> Result<Outcome, Failure> {
 }
 
 /// The error for a crate whose build declares nothing.
-fn nothing_declared(target: &Target) -> Failure {
+pub(crate) fn nothing_declared(target: &Target) -> Failure {
     let mut message = format!(
         "`{}` declares no IMM operation: no `#[requires_imm]` is compiled, so there is nothing to grant",
         target.dir.display()
@@ -141,12 +139,13 @@ fn no_batch_trigger() -> Failure {
     )
 }
 
-/// RAM policy names derived from the package name: `<package>-imm-caller`; 1 to 128
-/// letters, digits and hyphens.
+/// RAM policy names: as configured under `policy-names`, else derived from the package name
+/// (`<package>-imm-caller`); 1 to 128 letters, digits and hyphens.
 pub(crate) struct Names {
     stem: String,
     /// The batch/trigger role, as configured.
     batch_trigger_role: String,
+    configured: PolicyNames,
 }
 
 impl Names {
@@ -166,11 +165,31 @@ impl Names {
                 stem.to_owned()
             },
             batch_trigger_role: batch_trigger_role.to_owned(),
+            configured: PolicyNames::default(),
         }
     }
 
+    /// The names of `target`'s policies, its configuration's `policy-names` first.
+    pub(crate) fn of(target: &Target) -> Self {
+        let config = &target.analysis.config;
+        Self {
+            configured: config.policy_names.clone(),
+            ..Self::new(&target.name(), &config.scope.batch_trigger_role)
+        }
+    }
+
+    /// The name of the policy of document `what` (`caller`, `service-role`,
+    /// `batch-trigger-role`).
     pub(crate) fn policy(&self, what: &str) -> String {
-        format!("{}-imm-{what}", self.stem)
+        let configured = match what {
+            "caller" => &self.configured.caller,
+            "service-role" => &self.configured.service_role,
+            "batch-trigger-role" => &self.configured.batch_trigger_role,
+            _ => &None,
+        };
+        configured
+            .clone()
+            .unwrap_or_else(|| format!("{}-imm-{what}", self.stem))
     }
 }
 
@@ -200,7 +219,7 @@ fn resources(
 }
 
 /// Every applicable resource.
-fn all_resources(policies: &Policies, names: &Names) -> Vec<Resource> {
+pub(crate) fn all_resources(policies: &Policies, names: &Names) -> Vec<Resource> {
     let mut out = Vec::new();
     caller(policies, names, &mut out);
     service_role(policies, names, &mut out, true);
@@ -342,5 +361,14 @@ mod tests {
         let long = Names::new(&"x".repeat(300), "r").policy("batch-trigger-role");
         assert_eq!(long.len(), 128);
         assert!(long.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        let configured = Names {
+            configured: PolicyNames {
+                service_role: Some("media-imm".into()),
+                ..PolicyNames::default()
+            },
+            ..Names::new("media_app", "r")
+        };
+        assert_eq!(configured.policy("service-role"), "media-imm");
+        assert_eq!(configured.policy("caller"), "media-app-imm-caller");
     }
 }

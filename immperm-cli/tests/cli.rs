@@ -3,7 +3,6 @@
 #![expect(
     clippy::unwrap_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "test helpers: a failure is a test failure"
 )]
 
@@ -469,19 +468,21 @@ fn terraform(text: &str) -> Resources {
     let body = hcl::parse(text).unwrap();
     let mut resources = Resources::new();
     for block in body.blocks() {
-        assert_eq!(block.identifier(), "resource");
         let labels: Vec<&str> = block.labels().iter().map(hcl::BlockLabel::as_str).collect();
-        let [kind, name] = labels[..] else {
-            panic!("{labels:?}")
+        let (kind, name) = match (block.identifier(), &labels[..]) {
+            ("resource", [kind, name]) => (*kind, *name),
+            // The `terraform` block and the variables, under their own keys.
+            ("terraform", []) => ("terraform", ""),
+            ("variable", [name]) => ("variable", *name),
+            other => panic!("{other:?}"),
         };
         let mut attributes = BTreeMap::new();
         for attribute in block.body().attributes() {
-            let value = match attribute.expr() {
-                hcl::Expression::Traversal(_) => attribute.expr().to_string(),
-                expr => match expr.evaluate(&Context::new()).unwrap() {
-                    hcl::Value::String(s) => s,
-                    other => panic!("{other:?}"),
-                },
+            // Literals are decoded (templates evaluated); references and conditionals are kept
+            // as written.
+            let value = match attribute.expr().evaluate(&Context::new()) {
+                Ok(hcl::Value::String(s)) => s,
+                _ => attribute.expr().to_string(),
             };
             attributes.insert(attribute.key().to_owned(), value);
         }
@@ -505,7 +506,6 @@ fn terraform_policies_decode_to_the_json_documents() {
     let run = immperm(&["policy", "media-service", "--format", "terraform"]);
     assert_eq!(run.code, 0, "{run:?}");
     let resources = terraform(&run.stdout);
-    assert_eq!(resources.len(), 1, "{resources:?}");
     let caller = resource(&resources, "alicloud_ram_policy", "caller");
     let json = immperm(&["policy", "media-service"]).stdout;
     assert_eq!(caller["policy_document"], json);
@@ -568,7 +568,80 @@ fn terraform_creates_custom_roles_with_trust_policy_and_attachment() {
         resource(&resources, "alicloud_ram_policy", "caller")["policy_document"],
         document(&expected, "caller.json")
     );
-    assert_eq!(resources.len(), 7, "{:?}", resources.keys());
+    let caller_role = resource(&resources, "alicloud_ram_role_policy_attachment", "caller");
+    assert_eq!(caller_role["role_name"], "var.ram_role");
+    // The caller's two attachments, the terraform block and the two variables.
+    assert_eq!(resources.len(), 7 + 2 + 3, "{:?}", resources.keys());
+}
+
+#[test]
+fn terraform_requires_the_provider_and_attaches_the_caller_to_a_user_or_a_role() {
+    let run = immperm(&["policy", "media-service", "--format", "terraform"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let resources = terraform(&run.stdout);
+    let keys: Vec<String> = resources
+        .keys()
+        .map(|(kind, name)| format!("{kind}.{name}"))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "alicloud_ram_policy.caller",
+            "alicloud_ram_role_policy_attachment.caller",
+            "alicloud_ram_user_policy_attachment.caller",
+            "terraform.",
+            "variable.ram_role",
+            "variable.ram_user",
+        ]
+    );
+    let body = hcl::parse(&run.stdout).unwrap();
+    let terraform_block = body
+        .blocks()
+        .find(|b| b.identifier() == "terraform")
+        .unwrap();
+    let providers = terraform_block
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "required_providers")
+        .unwrap();
+    let alicloud = providers
+        .body()
+        .attributes()
+        .find(|a| a.key() == "alicloud")
+        .unwrap();
+    let hcl::Value::Object(alicloud) = alicloud.expr().evaluate(&Context::new()).unwrap() else {
+        panic!("alicloud = {{ ... }}")
+    };
+    assert_eq!(alicloud["source"], hcl::Value::from("aliyun/alicloud"));
+    assert_eq!(alicloud["version"], hcl::Value::from(">= 1.252.0"));
+    for (kind, variable, argument) in [
+        ("user", "ram_user", "user_name"),
+        ("role", "ram_role", "role_name"),
+    ] {
+        let attachment = resource(
+            &resources,
+            &format!("alicloud_ram_{kind}_policy_attachment"),
+            "caller",
+        );
+        assert_eq!(
+            attachment["count"],
+            format!("var.{variable} == null ? 0 : 1")
+        );
+        assert_eq!(attachment[argument], format!("var.{variable}"));
+        assert_eq!(
+            attachment["policy_name"],
+            "alicloud_ram_policy.caller.policy_name"
+        );
+        assert_eq!(
+            resource(&resources, "variable", variable)["default"],
+            "null"
+        );
+    }
+    // Exactly one of them, or `terraform plan` stops with the message.
+    assert!(
+        run.stdout
+            .contains("condition     = (var.ram_user == null) != (var.ram_role == null)")
+    );
 }
 
 #[test]
@@ -602,27 +675,28 @@ fn template_sequences_and_quotes_survive_terraform_and_the_shell() {
     );
     let create = commands(&sh.stdout)
         .into_iter()
-        .find(|words| words[2] == "CreatePolicy")
+        .find(|words| words[0] == "policy")
         .unwrap();
-    let document: Value = serde_json::from_str(argument(&create, "--PolicyDocument")).unwrap();
+    let document: Value = serde_json::from_str(&create[2]).unwrap();
     assert_eq!(
         document,
         serde_json::from_str::<Value>(&json.stdout).unwrap()
     );
 }
 
-/// The `aliyun` command lines of a script, split as the shell splits them.
+/// The script's calls of its `policy`, `role` and `attach` functions, split as the shell
+/// splits them.
 fn commands(script: &str) -> Vec<Vec<String>> {
     script
         .lines()
-        .filter(|line| line.starts_with("aliyun "))
+        .map(str::trim_start)
+        .filter(|line| {
+            ["policy ", "role ", "attach "]
+                .iter()
+                .any(|f| line.starts_with(f))
+        })
         .map(|line| shlex::split(line).unwrap())
         .collect()
-}
-
-fn argument<'a>(words: &'a [String], flag: &str) -> &'a str {
-    let at = words.iter().position(|w| w == flag).unwrap();
-    &words[at + 1]
 }
 
 #[test]
@@ -630,40 +704,25 @@ fn aliyun_cli_commands_are_quoted_for_the_shell() {
     let run = immperm(&["policy", "media-service", "--format", "aliyun-cli"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.starts_with("#!/bin/sh\n"));
-    assert!(
-        run.stdout
-            .contains("\n: \"${RAM_USER:?set RAM_USER to the RAM user that runs the code}\"\n")
-    );
+    assert!(run.stdout.contains("\nset -eu\n"));
     let commands = commands(&run.stdout);
-    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert_eq!(commands.len(), 3, "{commands:?}");
     let create = &commands[0];
-    assert_eq!(create[..3], ["aliyun", "ram", "CreatePolicy"]);
-    assert_eq!(argument(create, "--PolicyName"), "media-service-imm-caller");
+    assert_eq!(create[..2], ["policy", "media-service-imm-caller"]);
     let json = immperm(&["policy", "media-service"]).stdout;
-    let document: Value = serde_json::from_str(argument(create, "--PolicyDocument")).unwrap();
+    let document: Value = serde_json::from_str(&create[2]).unwrap();
     assert_eq!(document, serde_json::from_str::<Value>(&json).unwrap());
-    assert!(
-        !argument(create, "--PolicyDocument").contains('\n'),
-        "compact JSON"
-    );
-    assert!(argument(create, "--Description").contains("media-service"));
-    let attach = &commands[1];
+    assert!(!create[2].contains('\n'), "compact JSON");
+    assert!(create[3].contains("media-service"));
     assert_eq!(
-        attach,
-        &[
-            "aliyun",
-            "ram",
-            "AttachPolicyToUser",
-            "--PolicyType",
-            "Custom",
-            "--PolicyName",
-            "media-service-imm-caller",
-            "--UserName",
-            "$RAM_USER"
+        commands[1..],
+        [
+            ["attach", "media-service-imm-caller", "user", "$RAM_USER"],
+            ["attach", "media-service-imm-caller", "role", "$RAM_ROLE"]
         ]
     );
     assert!(
-        run.stdout.contains("--UserName \"$RAM_USER\"\n"),
+        run.stdout.contains("user \"$RAM_USER\"\n"),
         "expanded by the shell"
     );
 }
@@ -681,22 +740,146 @@ fn aliyun_cli_creates_custom_roles() {
     assert_eq!(run.code, 0, "{run:?}");
     let expected = analysis(&fixtures().join("custom-roles"));
     let commands = commands(&run.stdout);
-    let verbs: Vec<&str> = commands.iter().map(|c| c[2].as_str()).collect();
-    assert_eq!(verbs, ["CreateRole", "CreatePolicy", "AttachPolicyToRole"]);
-    assert_eq!(argument(&commands[0], "--RoleName"), "ArchiveImmRole");
-    let trust: Value =
-        serde_json::from_str(argument(&commands[0], "--AssumeRolePolicyDocument")).unwrap();
+    let verbs: Vec<&str> = commands.iter().map(|c| c[0].as_str()).collect();
+    assert_eq!(verbs, ["role", "policy", "attach"]);
+    assert_eq!(commands[0][1], "ArchiveImmRole");
+    let trust: Value = serde_json::from_str(&commands[0][2]).unwrap();
     assert_eq!(
         trust,
         serde_json::from_str::<Value>(&document(&expected, "service-role-trust.json")).unwrap()
     );
     assert_eq!(
-        argument(&commands[2], "--PolicyName"),
-        "archive-indexer-imm-service-role"
+        commands[2],
+        [
+            "attach",
+            "archive-indexer-imm-service-role",
+            "role",
+            "ArchiveImmRole"
+        ]
     );
-    assert_eq!(argument(&commands[2], "--RoleName"), "ArchiveImmRole");
-    assert_eq!(argument(&commands[2], "--PolicyType"), "Custom");
     assert!(!run.stdout.contains("RAM_USER"), "no user to attach to");
+}
+
+/// A stand-in for the aliyun CLI: it logs each `aliyun ram ...` call and keeps RAM's state
+/// in files, failing as the CLI does (`ErrorCode: <code>` on stderr, status 1) for a policy
+/// or role that does not exist and an attachment that does.
+const FAKE_ALIYUN: &str = r#"#!/bin/sh
+state="$FAKE_RAM"
+shift
+printf '%s\n' "$*" >> "$state/log"
+action=$1
+shift
+name=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --PolicyName|--RoleName) name="$name.$2" ;;
+    --UserName) name="$name.user-$2" ;;
+  esac
+  shift
+done
+case $action in
+  GetPolicy) [ -e "$state/policy$name" ] || { echo "ErrorCode: EntityNotExist.Policy" >&2; exit 1; } ;;
+  GetRole) [ -e "$state/role$name" ] || { echo "ErrorCode: EntityNotExist.Role" >&2; exit 1; } ;;
+  CreatePolicy) touch "$state/policy$name" ;;
+  CreateRole) touch "$state/role$name" ;;
+  AttachPolicyToUser|AttachPolicyToRole)
+    [ -e "$state/attached$name" ] && { echo "ErrorCode: EntityAlreadyExists.User.Policy" >&2; exit 1; }
+    touch "$state/attached$name" ;;
+esac
+echo '{"RequestId": "R"}'
+"#;
+
+/// Writes the executable `aliyun` stand-in `text` into `bin`.
+fn fake_aliyun(bin: &Path, text: &str) {
+    std::fs::create_dir_all(bin).unwrap();
+    let aliyun = bin.join("aliyun");
+    std::fs::write(&aliyun, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&aliyun, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn aliyun_cli_scripts_can_be_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    fake_aliyun(&bin, FAKE_ALIYUN);
+    let out = dir.path().join("out");
+    let run = immperm(&[
+        "policy",
+        "custom-roles",
+        "--format",
+        "aliyun-cli",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = |vars: &[(&str, &str)]| {
+        let mut command = Command::new("sh");
+        command
+            .arg(out.join("immperm.sh"))
+            .env("PATH", &path)
+            .env("FAKE_RAM", dir.path())
+            .env_remove("RAM_USER")
+            .env_remove("RAM_ROLE");
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let log = || {
+        let text = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+        std::fs::remove_file(dir.path().join("log")).ok();
+        text.lines()
+            .map(|line| line.split(' ').next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    let neither = script(&[]);
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&neither.stderr)
+            .contains("set RAM_USER to the RAM user that runs the code, or RAM_ROLE"),
+        "{neither:?}"
+    );
+    assert!(log().is_empty(), "nothing is called without the principal");
+    let both = script(&[("RAM_USER", "media-app"), ("RAM_ROLE", "runner")]);
+    assert_eq!(both.status.code(), Some(2));
+
+    // The caller's policy, then each custom role and its policy.
+    let each = |policy: &'static str, role: &'static str| {
+        let mut calls = vec!["GetPolicy", policy, "AttachPolicyToUser"];
+        for _ in 0..2 {
+            calls.extend(["GetRole", role, "GetPolicy", policy, "AttachPolicyToRole"]);
+        }
+        calls
+    };
+    let first = script(&[("RAM_USER", "media-app")]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(log(), each("CreatePolicy", "CreateRole"));
+    // Again: versions instead of failing, updates the roles' trust, keeps the attachments.
+    let second = script(&[("RAM_USER", "media-app")]);
+    assert!(second.status.success(), "{second:?}");
+    assert_eq!(log(), each("CreatePolicyVersion", "UpdateRole"));
+    let text = std::fs::read_to_string(out.join("immperm.sh")).unwrap();
+    assert!(text.contains(
+        "--SetAsDefault true \\\n      --RotateStrategy DeleteOldestNonDefaultVersionWhenLimitExceeded"
+    ));
+    // Another error than the expected one stops the script with the CLI's message.
+    fake_aliyun(
+        &bin,
+        "#!/bin/sh\necho 'ErrorCode: NoPermission' >&2\nexit 1\n",
+    );
+    let denied = script(&[("RAM_ROLE", "runner")]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("ErrorCode: NoPermission"));
 }
 
 // ---------------------------------------------------------------------------------------
