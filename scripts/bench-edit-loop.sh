@@ -91,11 +91,11 @@ EOF
 }
 
 generate plain 0
-generate immperm 1
+generate withimmperm 1
 cat >"$work/Cargo.toml" <<EOF
 [workspace]
 resolver = "3"
-members = ["plain", "immperm"]
+members = ["plain", "withimmperm"]
 EOF
 cp "$repo/Cargo.lock" "$work/Cargo.lock"
 
@@ -130,7 +130,7 @@ for what in edit clean; do
     plain=() with=()
     for ((r = 0; r < runs; r++)); do
         plain+=("$("$what" plain)")
-        with+=("$("$what" immperm)")
+        with+=("$("$what" withimmperm)")
     done
     p="$(printf '%s\n' "${plain[@]}" | median)"
     w="$(printf '%s\n' "${with[@]}" | median)"
