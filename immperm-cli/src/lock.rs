@@ -41,10 +41,10 @@ fn names(target: &Target) -> (String, String) {
 
 /// The command that brings the committed files up to date.
 fn command(target: &Target) -> String {
-    if target.dir == std::path::Path::new(".") {
+    if target.naming.is_empty() || target.naming == "." {
         "immperm lock".to_owned()
     } else {
-        format!("immperm lock {}", target.dir.display())
+        format!("immperm lock {}", target.naming)
     }
 }
 

@@ -14,8 +14,12 @@ use crate::outcome::Failure;
 
 /// An analyzed package.
 pub(crate) struct Target {
-    /// The directory as given on the command line (or the manifest's).
+    /// The directory as given on the command line (or the manifest's, from the working
+    /// directory when it is under it).
     pub(crate) dir: PathBuf,
+    /// The arguments that name this package again, for commands the messages suggest
+    /// (`-p NAME` when it was picked from a workspace, else the directory).
+    pub(crate) naming: String,
     /// The host's target triple.
     pub(crate) host: String,
     pub(crate) analysis: Analysis,
@@ -90,7 +94,7 @@ impl Target {
                 .map_err(|e| Failure::new(e.to_string()))?,
             None => manifest,
         };
-        Self::load_manifest(args, &manifest, selection)
+        Self::load_manifest(args, &manifest, args.package.as_deref(), selection)
     }
 
     /// Analyzes every workspace member that depends on immperm (`--workspace`), or the one
@@ -116,13 +120,15 @@ impl Target {
         }
         members
             .iter()
-            .map(|(_, member)| Self::load_manifest(args, member, selection))
+            .map(|(name, member)| Self::load_manifest(args, member, Some(name), selection))
             .collect()
     }
 
+    /// Analyzes the package of `manifest`, `picked` by name from its workspace or not.
     fn load_manifest(
         args: &CrateArgs,
         manifest: &Path,
+        picked: Option<&str>,
         selection: Selection,
     ) -> Result<Self, Failure> {
         let config = Config::from_manifest(manifest).map_err(|e| Failure::new(e.to_string()))?;
@@ -163,10 +169,21 @@ impl Target {
             },
             cfg: TargetCfg::Rustc { rustc: rustc() },
         })
-        .map_err(|error| Failure::new(located_error(&display_dir(args, manifest), error)))?;
-        let dir = display_dir(args, manifest);
+        .map_err(|error| {
+            Failure::new(located_error(&display_dir(args, manifest, picked), error))
+        })?;
+        let dir = display_dir(args, manifest, picked);
+        let mut naming = match picked {
+            Some(name) => format!("-p {name}"),
+            None if args.manifest_path.is_some() => String::new(),
+            None => dir.display().to_string(),
+        };
+        if let Some(path) = &args.manifest_path {
+            naming = format!("--manifest-path {} {naming}", path.display());
+        }
         Ok(Self {
             dir,
+            naming: naming.trim_end().to_owned(),
             host,
             analysis,
         })
@@ -249,14 +266,23 @@ impl Target {
     }
 }
 
-/// The package directory as the user reaches it: `PATH` as given, else the manifest's.
-fn display_dir(args: &CrateArgs, manifest: &Path) -> PathBuf {
-    if args.manifest_path.is_none() && args.package.is_none() {
-        args.path.clone()
-    } else {
-        manifest
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+/// The package directory as the user reaches it: `PATH` as given, else the manifest's, from
+/// the working directory when it is under it.
+fn display_dir(args: &CrateArgs, manifest: &Path, picked: Option<&str>) -> PathBuf {
+    if args.manifest_path.is_none() && picked.is_none() {
+        return args.path.clone();
+    }
+    let dir = manifest
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let here = std::env::current_dir().and_then(|here| here.canonicalize());
+    match (here, dir.canonicalize()) {
+        (Ok(here), Ok(full)) => match full.strip_prefix(&here) {
+            Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => dir,
+        },
+        _ => dir,
     }
 }
 

@@ -1593,3 +1593,170 @@ fn a_crate_without_annotations_has_no_policy() {
     let check = immperm_in(&crate_dir, &["check", "--policy", "Cargo.toml"]);
     assert_eq!(check.code, 2, "Cargo.toml is no policy: {check:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Workspaces
+
+/// A virtual workspace: `api` and `worker` binaries, both using the library `kit` through
+/// `workspace = true`, and `docs`, a package without immperm.
+fn virtual_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let immperm = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../immperm")
+        .canonicalize()
+        .unwrap();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        &format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [\"api\", \"worker\", \"kit\", \"docs\"]\n\n\
+             [workspace.dependencies]\nimmperm = {{ path = {:?} }}\nkit = {{ path = \"kit\" }}\n",
+            immperm.display().to_string()
+        ),
+    );
+    let package = |name: &str, dependencies: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [package.metadata.immperm]\nbuckets = [\"{name}-media\"]\n\n[dependencies]\n{dependencies}"
+        )
+    };
+    write(
+        "kit/Cargo.toml",
+        &package("kit", "immperm = { workspace = true }\n"),
+    );
+    write(
+        "kit/src/lib.rs",
+        "#[immperm::requires_imm(op = \"image/faces\")]\npub fn faces() {}\n",
+    );
+    for (name, op) in [("api", "video/info"), ("worker", "doc/preview")] {
+        write(
+            &format!("{name}/Cargo.toml"),
+            &package(
+                name,
+                "immperm = { workspace = true }\nkit = { workspace = true }\n",
+            ),
+        );
+        write(
+            &format!("{name}/src/main.rs"),
+            &format!(
+                "#[immperm::requires_imm(op = \"{op}\")]\nfn run() {{}}\nfn main() {{ run(); kit::faces(); }}\n"
+            ),
+        );
+    }
+    write(
+        "docs/Cargo.toml",
+        "[package]\nname = \"docs\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write("docs/src/lib.rs", "");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"),
+        root.join("Cargo.lock"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_virtual_workspace_needs_a_package_and_lists_the_binaries() {
+    let dir = virtual_workspace();
+    let run = immperm_in(dir.path(), &["policy"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("is a virtual workspace: pick the binary package whose policy you want with `-p`: `api`, `worker`"),
+        "{}",
+        run.stderr
+    );
+    // `-p` picks a member; `--manifest-path` names the workspace from elsewhere.
+    let manifest = dir.path().join("Cargo.toml");
+    let manifest = manifest.to_str().unwrap();
+    for args in [
+        vec!["policy", "-p", "api"],
+        vec!["policy", "--manifest-path", manifest, "-p", "api"],
+    ] {
+        let policy = immperm_in(
+            if args.len() == 3 {
+                dir.path()
+            } else {
+                Path::new("/")
+            },
+            &args,
+        );
+        assert_eq!(policy.code, 0, "{args:?}: {policy:?}");
+        // The binary's own annotation and the library's, each on its package's buckets.
+        assert!(
+            policy.stdout.contains("imm:DetectMediaMeta"),
+            "{}",
+            policy.stdout
+        );
+        assert!(
+            policy.stdout.contains("imm:DetectImageFaces"),
+            "{}",
+            policy.stdout
+        );
+        assert!(
+            !policy.stdout.contains("imm:GenerateWebofficeToken"),
+            "{}",
+            policy.stdout
+        );
+        assert!(
+            policy.stdout.contains("acs:oss:*:*:kit-media/*"),
+            "{}",
+            policy.stdout
+        );
+        assert!(
+            policy.stdout.contains("acs:oss:*:*:api-media/*"),
+            "{}",
+            policy.stdout
+        );
+    }
+    let unknown = immperm_in(dir.path(), &["policy", "-p", "nope"]);
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+    assert!(unknown.stderr.contains("nope"), "{}", unknown.stderr);
+}
+
+#[test]
+fn lock_for_the_workspace_writes_each_package_that_uses_immperm() {
+    let dir = virtual_workspace();
+    let run = immperm_in(dir.path(), &["lock", "--workspace"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for package in ["api", "kit", "worker"] {
+        let lock = std::fs::read_to_string(dir.path().join(package).join("immperm.lock"))
+            .unwrap_or_else(|e| panic!("{package}: {e}"));
+        assert!(
+            lock.contains("function = \"kit::faces\""),
+            "{package}: {lock}"
+        );
+    }
+    assert!(!dir.path().join("docs/immperm.lock").exists());
+    let check = immperm_in(dir.path(), &["lock", "--workspace", "--check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    // One package's new annotation fails the workspace's check, naming the package.
+    let main = dir.path().join("worker/src/main.rs");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        format!(
+            "{text}#[immperm::requires_imm(op = \"video/snapshots\", async)]\npub fn more() {{}}\n"
+        ),
+    )
+    .unwrap();
+    let stale = immperm_in(dir.path(), &["lock", "--workspace", "--check"]);
+    assert_eq!(stale.code, 1, "{stale:?}");
+    assert!(
+        stale.stderr.contains(
+            "error: worker/immperm.lock or worker/policy/ is stale: run `immperm lock -p worker`"
+        ),
+        "{}",
+        stale.stderr
+    );
+    assert!(
+        !stale.stderr.contains("api/immperm.lock"),
+        "{}",
+        stale.stderr
+    );
+}
