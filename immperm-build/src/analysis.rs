@@ -646,6 +646,7 @@ fn scan_package(
         files: scan.files_read,
     };
     let mut keys_by_target: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut sections = Sections::new();
     for function in &scan.functions {
         if !function.has_body {
             continue;
@@ -694,7 +695,7 @@ fn scan_package(
         if is_root {
             let mut scope = config.scope.clone();
             scope.buckets = buckets.to_vec();
-            for entry in table_entries(function, &read, &scope) {
+            for entry in table_entries(function, &read, &scope, &mut sections) {
                 keys_by_target
                     .entry(function.target.as_str())
                     .or_default()
@@ -719,6 +720,10 @@ fn scan_package(
     Ok(out)
 }
 
+/// Documentation sections made so far, by what they are made of (canonical declarations
+/// and why they are undeployed): functions declared alike share one.
+type Sections = std::collections::HashMap<(Vec<String>, Option<String>), String>;
+
 /// The table entries of a root package's function: its key and documentation section in
 /// each build that compiles it, the deployed build and `cargo test` (whose cfg may keep
 /// other attributes).
@@ -726,6 +731,7 @@ fn table_entries(
     function: &Function,
     read: &[(&scan::Attribute, Requirement)],
     scope: &crate::requirement::Scope,
+    sections: &mut Sections,
 ) -> Vec<TableEntry> {
     let mut entries = Vec::new();
     for in_tests in [false, true] {
@@ -755,10 +761,15 @@ fn table_entries(
                 name: &function.target,
             }),
         };
-        entries.push(TableEntry {
-            key,
-            doc: docs::section(&declarations, scope, undeployed),
-        });
+        let made_of = (
+            declarations.iter().map(Requirement::canonical).collect(),
+            undeployed.map(|u| format!("{u:?}")),
+        );
+        let doc = sections
+            .entry(made_of)
+            .or_insert_with(|| docs::section(&declarations, scope, undeployed))
+            .clone();
+        entries.push(TableEntry { key, doc });
     }
     entries
 }

@@ -103,49 +103,43 @@ impl std::error::Error for LockError {}
 /// Natural order: runs of digits compare by value, so `m.rs:5` sorts before `m.rs:45` and
 /// `thumbs_2` before `thumbs_10`; otherwise byte order.
 pub fn natural(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    loop {
-        match (a.first(), b.first()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-                let (na, nb) = (digits(a), digits(b));
-                let (da, ra) = a.split_at(na);
-                let (db, rb) = b.split_at(nb);
-                let trim = |d: &[u8]| -> Vec<u8> {
-                    d.iter().copied().skip_while(|c| *c == b'0').collect()
-                };
-                let (ta, tb) = (trim(da), trim(db));
-                let by_value = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(&tb));
-                // Equal values: the longer spelling (more leading zeros) last, so the
-                // order stays total.
-                let order = by_value.then_with(|| na.cmp(&nb));
-                if order != Ordering::Equal {
-                    return order;
-                }
-                (a, b) = (ra, rb);
-            }
-            (Some(x), Some(y)) => {
-                if x != y {
-                    return x.cmp(y);
-                }
-                a = a.get(1..).unwrap_or_default();
-                b = b.get(1..).unwrap_or_default();
-            }
-        }
-    }
+    natural_key(a).cmp(&natural_key(b))
 }
 
-fn natural_seq(a: &[&str], b: &[&str]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let order = natural(x, y);
-        if order != Ordering::Equal {
-            return order;
+/// A key whose byte order is [`natural`] order, so that lists sort with one key per entry
+/// and plain comparisons (a lock's lists hold a function per annotation, and a build
+/// script sorts them unoptimised). Bytes outside runs of digits are themselves; a run of
+/// digits becomes `0` (every run compares with a byte around it as its first digit would:
+/// no other byte lies between `0` and `9`), the length of its value without leading zeros,
+/// those digits, then the run's own length (more leading zeros sort last, so the order
+/// stays total), the lengths as fixed-width big-endian numbers.
+pub fn natural_key(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut key = Vec::with_capacity(bytes.len() + 8);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let text_len = rest
+            .iter()
+            .position(u8::is_ascii_digit)
+            .unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(text_len);
+        key.extend_from_slice(plain);
+        let digits = tail
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (run, tail) = tail.split_at(digits);
+        if !run.is_empty() {
+            let zeros = run.iter().position(|c| *c != b'0').unwrap_or(run.len());
+            let value = run.get(zeros..).unwrap_or_default();
+            key.push(b'0');
+            key.extend_from_slice(&u32::try_from(value.len()).unwrap_or(u32::MAX).to_be_bytes());
+            key.extend_from_slice(value);
+            key.extend_from_slice(&u32::try_from(run.len()).unwrap_or(u32::MAX).to_be_bytes());
         }
+        rest = tail;
     }
-    a.len().cmp(&b.len())
+    key
 }
 
 /// A grant's identity: (principal, action, resource).
@@ -168,23 +162,29 @@ impl Lock {
     pub fn normalize(&mut self) {
         self.features.sort();
         self.features.dedup();
-        self.requirements.sort_by(|a, b| {
-            natural_seq(
-                &[&a.package, &a.function, &a.declaration, &a.location],
-                &[&b.package, &b.function, &b.declaration, &b.location],
-            )
+        self.requirements.sort_by_cached_key(|r| {
+            [&r.package, &r.function, &r.declaration, &r.location].map(|s| natural_key(s))
         });
         self.requirements.dedup();
+        // The same functions need many grants: order their names once, then each list by
+        // rank.
+        let mut names: Vec<&String> = self.grants.iter().flat_map(|g| &g.needed_by).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.sort_by_cached_key(|f| natural_key(f));
+        let rank: BTreeMap<String, usize> = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), i))
+            .collect();
         for grant in &mut self.grants {
-            grant.needed_by.sort_by(|a, b| natural(a, b));
+            grant
+                .needed_by
+                .sort_by_cached_key(|f| rank.get(f).copied().unwrap_or_default());
             grant.needed_by.dedup();
         }
-        self.grants.sort_by(|a, b| {
-            natural_seq(
-                &[&a.principal, &a.action, &a.resource],
-                &[&b.principal, &b.action, &b.resource],
-            )
-        });
+        self.grants
+            .sort_by_cached_key(|g| [&g.principal, &g.action, &g.resource].map(|s| natural_key(s)));
         self.grants.dedup();
     }
 
@@ -419,6 +419,60 @@ mod tests {
         );
         assert_eq!(natural("x007", "x7"), Ordering::Greater);
         assert_eq!(natural("x7", "x7"), Ordering::Equal);
+    }
+
+    /// Natural order compared byte by byte, the way it reads: the key must agree with it.
+    fn by_bytes(a: &str, b: &str) -> Ordering {
+        let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+        loop {
+            match (a.first(), b.first()) {
+                (None, None) => return Ordering::Equal,
+                (None, Some(_)) => return Ordering::Less,
+                (Some(_), None) => return Ordering::Greater,
+                (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                    let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                    let (na, nb) = (digits(a), digits(b));
+                    let (da, ra) = a.split_at(na);
+                    let (db, rb) = b.split_at(nb);
+                    let trim = |d: &[u8]| -> Vec<u8> {
+                        d.iter().copied().skip_while(|c| *c == b'0').collect()
+                    };
+                    let (ta, tb) = (trim(da), trim(db));
+                    let order = ta
+                        .len()
+                        .cmp(&tb.len())
+                        .then_with(|| ta.cmp(&tb))
+                        .then_with(|| na.cmp(&nb));
+                    if order != Ordering::Equal {
+                        return order;
+                    }
+                    (a, b) = (ra, rb);
+                }
+                (Some(x), Some(y)) if x != y => return x.cmp(y),
+                (Some(_), Some(_)) => (a, b) = (&a[1..], &b[1..]),
+            }
+        }
+    }
+
+    #[test]
+    fn the_natural_key_orders_as_comparing_byte_by_byte() {
+        // Every string of up to 3 bytes over digits, zeros, letters and bytes on either
+        // side of the digits.
+        let alphabet = ["0", "1", "9", "a", "/", ":"];
+        let mut strings = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.len() == strings.last().map_or(0, String::len))
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        for a in &strings {
+            for b in &strings {
+                assert_eq!(natural(a, b), by_bytes(a, b), "{a:?} against {b:?}");
+            }
+        }
     }
 
     #[test]

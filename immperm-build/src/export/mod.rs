@@ -183,7 +183,11 @@ impl Analysis {
     /// target the lock names `target` ([`Analysis::lock_target`]). A lock that does not
     /// parse (an older format, a bad merge) is stale: `immperm lock` replaces it.
     pub fn committed(&self, target: &str) -> Committed {
-        let current = self.lock(target);
+        self.committed_to(&self.lock(target))
+    }
+
+    /// [`Analysis::committed`], against the lock this analysis makes.
+    fn committed_to(&self, current: &Lock) -> Committed {
         let mut lines = Vec::new();
         match std::fs::read_to_string(self.lock_path()) {
             Ok(text) => match Lock::parse(&text, LOCK_FILE) {
@@ -228,7 +232,12 @@ impl Analysis {
     /// # Errors
     /// A file cannot be written.
     pub fn write_committed(&self, target: &str) -> Result<Vec<PathBuf>, AnalysisError> {
-        write_documents(self, &self.lock_path(), &self.policy_dir(), target)
+        write_documents(
+            self,
+            &self.lock(target),
+            &self.lock_path(),
+            &self.policy_dir(),
+        )
     }
 
     /// Where builds put this package's documents: `<target dir>/immperm/<package>/`.
@@ -273,19 +282,16 @@ impl Analysis {
     }
 }
 
-/// Writes the lock (for `target`) to `lock_path` and the documents into `dir` where their
-/// content changed; removes documents no longer needed.
+/// Writes `lock` to `lock_path` and the documents into `dir` where their content changed;
+/// removes documents no longer needed.
 fn write_documents(
     analysis: &Analysis,
+    lock: &Lock,
     lock_path: &Path,
     dir: &Path,
-    target: &str,
 ) -> Result<Vec<PathBuf>, AnalysisError> {
     let mut changed = Vec::new();
-    let lock = analysis
-        .lock(target)
-        .render()
-        .map_err(AnalysisError::Lock)?;
+    let lock = lock.render().map_err(AnalysisError::Lock)?;
     if let Some(parent) = lock_path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io(parent, &e))?;
     }
@@ -395,8 +401,9 @@ pub fn export() -> Result<(), BuildError> {
     let host = std::env::var("HOST").unwrap_or_default();
     let target = analysis.lock_target(&host);
     let export_dir = analysis.export_dir();
-    write_documents(&analysis, &export_dir.join(LOCK_FILE), &export_dir, &target)?;
-    let stale = match analysis.committed(&target) {
+    let lock = analysis.lock(&target);
+    write_documents(&analysis, &lock, &export_dir.join(LOCK_FILE), &export_dir)?;
+    let stale = match analysis.committed_to(&lock) {
         Committed::Current | Committed::OtherConfiguration { .. } => None,
         Committed::Stale(lines) => Some(lines),
         Committed::Unreadable(message) => Some(vec![format!("~ {message}")]),

@@ -87,14 +87,7 @@ pub(super) fn rust_file(
          #[allow(non_snake_case, reason = \"named after the annotations\")]\n    \
          pub mod documentation {\n",
     );
-    for entry in &entries {
-        let _ = writeln!(
-            out,
-            "        macro_rules! {key} {{ () => {{ {doc:?} }}; }}\n        pub(crate) use {key};",
-            key = entry.key,
-            doc = entry.doc
-        );
-    }
+    documentation(&mut out, &entries);
     out.push_str(
         "    }\n    \
          #[doc(hidden)]\n    \
@@ -119,12 +112,36 @@ pub(super) fn rust_file(
     out
 }
 
+/// The documentation sections, by key. Functions declared alike share a section: each
+/// text once, each key an alias of it.
+fn documentation(out: &mut String, entries: &[&TableEntry]) {
+    let mut sections: Vec<&str> = entries.iter().map(|e| e.doc.as_str()).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    for (index, doc) in sections.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "        macro_rules! __section_{index} {{ () => {{ {doc:?} }}; }}"
+        );
+    }
+    for entry in entries {
+        let index = sections
+            .binary_search(&entry.doc.as_str())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "        pub(crate) use __section_{index} as {key};",
+            key = entry.key
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_table_is_rust_with_one_macro_per_key() {
+    fn the_table_is_rust_with_one_macro_per_section_and_a_name_per_key() {
         let entries = [
             TableEntry {
                 key: "probe__0000000000000002".into(),
@@ -132,6 +149,10 @@ mod tests {
             },
             TableEntry {
                 key: "make__0000000000000001".into(),
+                doc: "a".into(),
+            },
+            TableEntry {
+                key: "thumbs__0000000000000003".into(),
                 doc: "a".into(),
             },
         ];
@@ -144,9 +165,26 @@ mod tests {
         assert!(parsed.is_ok(), "{text}");
         assert!(text.contains("pub const CALLER: ::core::option::Option<&str> = ::core::option::Option::Some(\"{}\\n\");"));
         assert!(text.contains("pub const BUCKETS: &[&str] = &[\"media-in\"];"));
-        let make = text.find("macro_rules! make__").unwrap_or(usize::MAX);
-        let probe = text.find("macro_rules! probe__").unwrap_or(0);
+        let make = text.find("as make__").unwrap_or(usize::MAX);
+        let probe = text.find("as probe__").unwrap_or(0);
         assert!(make < probe, "sorted by key:\n{text}");
-        assert!(text.contains(r#"() => { "b \"quoted\"\n" };"#), "{text}");
+        assert!(
+            text.contains(r#"macro_rules! __section_1 { () => { "b \"quoted\"\n" }; }"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("pub(crate) use __section_1 as probe__0000000000000002;"),
+            "{text}"
+        );
+        // Functions declared alike share one section.
+        assert_eq!(text.matches("{ \"a\" }").count(), 1, "{text}");
+        assert!(
+            text.contains("pub(crate) use __section_0 as make__0000000000000001;"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pub(crate) use __section_0 as thumbs__0000000000000003;"),
+            "{text}"
+        );
     }
 }
